@@ -1,0 +1,45 @@
+# Two commands for a new machine: `make demo` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+RENOVATE := tools/renovate/node_modules/.bin/renovate
+
+.PHONY: venv demo test test-fast lint bench clean renovate
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[cloud,action,dev]'
+	touch $(STAMP)
+
+$(RENOVATE): tools/renovate/package.json tools/renovate/package-lock.json
+	npm ci --prefix tools/renovate --no-audit --no-fund --loglevel=error
+	touch $(RENOVATE)
+
+renovate: $(RENOVATE)
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py
+
+# The whole suite: unit, property, CLI, real git, moto, loopback GitHub, real Renovate, linters.
+RENOVATE_DEP := $(if $(wildcard tools/renovate/package.json),$(RENOVATE))
+
+test: $(STAMP) $(RENOVATE_DEP)
+	$(BIN)/pytest -q
+	$(MAKE) --no-print-directory lint
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -q -m "not renovate"
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench examples
+
+bench: $(STAMP)
+	$(BIN)/python bench/startup.py
+	$(BIN)/python bench/plan_scale.py
+
+clean:
+	rm -rf $(VENV) tools/renovate/node_modules .pytest_cache

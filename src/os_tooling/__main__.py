@@ -1,0 +1,3 @@
+from os_tooling.cli.main import main
+
+raise SystemExit(main())

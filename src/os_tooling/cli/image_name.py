@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+import argparse
+
+from os_tooling.cli.common import EXIT_OK, add_format, emit, emit_json
+from os_tooling.core.providers import PROVIDERS
+
+HELP = "print the node image name for flatcar, kubernetes and os-tooling versions"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--flatcar", required=True, help="Flatcar version, e.g. 4593.2.4")
+    parser.add_argument("--kubernetes", required=True, help="Kubernetes version, e.g. 1.34.10")
+    parser.add_argument("--tooling", required=True, help="os-tooling version, e.g. 1.33.1")
+    parser.add_argument("--provider", choices=sorted(PROVIDERS),
+                        help="add provider-specific parts configured with --suffix")
+    parser.add_argument("--suffix", default="",
+                        help="provider-specific tail appended after -gs (e.g. a template suffix)")
+    add_format(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from os_tooling.core.naming import ImageNameError, image_name
+    from os_tooling.errors import UsageError
+
+    try:
+        name = image_name(args.flatcar, args.kubernetes, args.tooling, suffix=args.suffix)
+    except ImageNameError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "json":
+        emit_json({"image": name, "flatcar": args.flatcar, "kubernetes": args.kubernetes,
+                   "tooling": args.tooling, "provider": args.provider})
+    elif args.format == "markdown":
+        from os_tooling.report.escape import md_code
+
+        emit(md_code(name))
+    else:
+        emit(name)
+    return EXIT_OK

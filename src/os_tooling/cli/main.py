@@ -1,0 +1,73 @@
+"""The ``os-tooling`` command line: parse arguments, dispatch, map outcomes to exit codes.
+
+Start-up matters (the pre-commit hook and every PR pay it): this module and the command
+modules import only the standard library at load time; each command imports what it needs
+when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from os_tooling import __version__
+from os_tooling.cli.common import EXIT_USAGE
+from os_tooling.errors import UsageError
+
+# subcommand -> module with HELP, add_arguments(parser) and run(args) -> exit code
+COMMANDS: dict[str, str] = {
+    "validate": "os_tooling.cli.validate",
+    "schema": "os_tooling.cli.schema",
+    "plan": "os_tooling.cli.plan",
+    "image-name": "os_tooling.cli.image_name",
+}
+
+EXIT_INTERNAL = 3
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one clear line instead of usage + error
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="os-tooling",
+                     description="Version the binaries baked into Kubernetes node images.")
+    parser.add_argument("--version", action="version", version=f"os-tooling {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(name, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version and usage errors
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        return args.run(args)
+    except UsageError as exc:
+        print(f"os-tooling {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # never a traceback for a user; one line saying what broke
+        if os.environ.get("OS_TOOLING_DEBUG"):
+            raise
+        print(f"os-tooling {args.command}: internal error: {type(exc).__name__}: {exc} "
+              "(set OS_TOOLING_DEBUG=1 for a traceback, and please report it)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

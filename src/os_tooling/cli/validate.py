@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import argparse
+
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_json
+
+HELP = "validate tooling manifests: schema and the rules of the manifest (exit 1 on findings)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("files", nargs="*", metavar="MANIFEST",
+                        help="manifest files (default: os-tooling.yaml at the repository root)")
+    parser.add_argument("--manifest", help="manifest path (same as the positional argument)")
+    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    add_format(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    from os_tooling.adapters.files import read_text
+    from os_tooling.cli.manifest_path import default_manifest
+    from os_tooling.core.manifest import parse_manifest
+    from os_tooling.report import validate as report
+
+    files = list(args.files) + ([args.manifest] if args.manifest else [])
+    if not files:
+        files = [default_manifest()]
+    reports = [parse_manifest(read_text(f, "manifest"), f, strict=args.strict) for f in files]
+    if args.format == "json":
+        emit_json(report.to_json(reports))
+    elif args.format == "markdown":
+        emit(report.markdown(reports))
+    else:
+        emit(report.text(reports))
+    return EXIT_OK if all(r.valid for r in reports) else EXIT_FINDING

@@ -1,0 +1,208 @@
+"""The tooling manifest: model, loader and the rules of SPEC section 2. No I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from os_tooling.core import yamldoc
+from os_tooling.core.findings import Finding
+from os_tooling.core.levels import Level
+from os_tooling.core.schema_check import SchemaValidator
+from os_tooling.core.versions import Version, VersionError
+
+_ANNOTATION_RE = re.compile(r"^\s*#\s*renovate:\s*(?P<body>.*)$")
+
+
+@dataclass(frozen=True)
+class Tool:
+    name: str
+    version: Version
+    providers: tuple[str, ...]
+    allow_prerelease: bool = False
+    annotation: dict[str, str] = field(default_factory=dict)  # from "# renovate: k=v ..."
+    line: int | None = None
+
+    @property
+    def upstream_repo(self) -> str | None:
+        """``owner/name`` when the annotation names a GitHub repository."""
+        if self.annotation.get("datasource") in ("github-releases", "github-tags"):
+            dep = self.annotation.get("depName", "")
+            if re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", dep):
+                return dep
+        return None
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "version": str(self.version), "providers": list(self.providers)}
+
+
+@dataclass(frozen=True)
+class Policy:
+    pre_one_zero: Level = Level.MAJOR
+    # tool name -> {tool level -> tooling level}
+    tools: dict[str, dict[Level, Level]] = field(default_factory=dict)
+
+    def map_level(self, tool: str, level: Level) -> Level:
+        return self.tools.get(tool, {}).get(level, level)
+
+
+@dataclass(frozen=True)
+class Manifest:
+    tools: tuple[Tool, ...] = ()
+    policy: Policy = field(default_factory=Policy)
+
+    def by_name(self) -> dict[str, Tool]:
+        return {tool.name: tool for tool in self.tools}
+
+
+@dataclass
+class ManifestReport:
+    file: str
+    manifest: Manifest | None
+    errors: list[Finding]
+    warnings: list[Finding]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "valid": self.valid,
+            "errors": [e.to_dict() for e in self.errors],
+            "warnings": [w.to_dict() for w in self.warnings],
+        }
+
+
+_validator: SchemaValidator | None = None
+
+
+def _schema_validator() -> SchemaValidator:
+    global _validator
+    if _validator is None:
+        from os_tooling.schema import manifest_schema
+
+        _validator = SchemaValidator(manifest_schema())
+    return _validator
+
+
+def parse_manifest(text: str, file: str = "os-tooling.yaml", *, strict: bool = False) -> ManifestReport:
+    """Validate manifest text; the model is built only when there is no error."""
+    try:
+        doc = yamldoc.load(text, file)
+    except yamldoc.YamlError as exc:
+        return ManifestReport(file, None, [exc.finding], [])
+    if doc.data is None:
+        return ManifestReport(file, None, [Finding(
+            "manifest is empty: expected a mapping with a 'tools' list", file, 1, 1)], [])
+
+    errors = [doc.finding(e.path, e.message, key=e.at_key)
+              for e in _schema_validator().errors(doc.data)]
+    warnings: list[Finding] = []
+    tools: list[Tool] = []
+    data = doc.data
+    raw_tools = data.get("tools") if isinstance(data, dict) else None
+    if isinstance(raw_tools, list):
+        tools = _check_tools(doc, raw_tools, errors, warnings)
+    policy = _policy(data.get("policy") if isinstance(data, dict) else None)
+    if isinstance(data, dict) and isinstance(data.get("policy"), dict):
+        names = {t.get("name") for t in raw_tools or [] if isinstance(t, dict)}
+        for name in (data["policy"].get("tools") or {}) if isinstance(data["policy"].get("tools"), dict) else {}:
+            if name not in names:
+                warnings.append(doc.finding(("policy", "tools", name),
+                                            f"policy for {name!r}, which is not a tool of this manifest",
+                                            key=True, severity="warning"))
+    if strict and warnings:
+        errors.extend(Finding(w.message, w.file, w.line, w.column, w.location, "error") for w in warnings)
+        warnings = []
+    errors.sort(key=lambda f: (f.line or 0, f.column or 0))
+    manifest = Manifest(tuple(tools), policy) if not errors else None
+    return ManifestReport(file, manifest, errors, warnings)
+
+
+def _check_tools(doc: yamldoc.Document, raw_tools: list, errors: list[Finding],
+                 warnings: list[Finding]) -> list[Tool]:
+    lines = doc.lines()
+    seen: dict[str, int] = {}
+    tools: list[Tool] = []
+    for index, raw in enumerate(raw_tools):
+        if not isinstance(raw, dict):
+            continue
+        path = ("tools", index)
+        name = raw.get("name")
+        if isinstance(name, str):
+            if name in seen:
+                errors.append(doc.finding((*path, "name"), f"duplicate tool name {name!r} "
+                                          f"(first at line {seen[name]})"))
+            else:
+                seen[name] = doc.mark((*path, "name"))[0] or 0
+        version = _tool_version(doc, raw, path, errors)
+        annotation = _annotation(doc, lines, path, raw, warnings)
+        providers = raw.get("providers")
+        if (isinstance(name, str) and version is not None and isinstance(providers, list)
+                and all(isinstance(p, str) for p in providers)):
+            tools.append(Tool(name, version, tuple(providers), raw.get("allowPrerelease") is True,
+                              annotation, doc.mark(path)[0]))
+    return tools
+
+
+def _tool_version(doc: yamldoc.Document, raw: dict, path: tuple, errors: list[Finding]) -> Version | None:
+    text = raw.get("version")
+    if not isinstance(text, str):
+        return None  # the schema reported it
+    try:
+        version = Version.parse(text)
+    except VersionError as exc:
+        finding = doc.finding((*path, "version"), str(exc))
+        if not any(e.line == finding.line and e.column == finding.column for e in errors):
+            errors.append(finding)
+        return None
+    if version.prerelease is not None and raw.get("allowPrerelease") is not True:
+        errors.append(doc.finding((*path, "version"), f"prerelease version {text!r} needs "
+                                  "'allowPrerelease: true' on this tool"))
+        return None
+    return version
+
+
+def _annotation(doc: yamldoc.Document, lines: list[str], path: tuple, raw: dict,
+                warnings: list[Finding]) -> dict[str, str]:
+    """Parse the ``# renovate:`` comment on the line right above the tool's ``version`` key."""
+    if "version" not in raw:
+        return {}
+    key_line = doc.key_marks.get((*path, "version"), (None, None))[0]
+    above = lines[key_line - 2] if key_line and key_line >= 2 else ""
+    match = _ANNOTATION_RE.match(above)
+    name = raw.get("name") if isinstance(raw.get("name"), str) else f"#{path[-1]}"
+    if match is None:
+        warnings.append(doc.finding((*path, "version"),
+                                    f"tool {name!r} has no '# renovate: datasource=... depName=...' "
+                                    "comment right above its version: Renovate will never bump it",
+                                    key=True, severity="warning"))
+        return {}
+    pairs = dict(part.split("=", 1) for part in match["body"].split() if "=" in part)
+    missing = [k for k in ("datasource", "depName") if not pairs.get(k)]
+    if missing:
+        warnings.append(doc.finding((*path, "version"),
+                                    f"the renovate comment of tool {name!r} lacks {' and '.join(missing)}",
+                                    key=True, severity="warning"))
+    return pairs
+
+
+def _policy(raw: object) -> Policy:
+    if not isinstance(raw, dict):
+        return Policy()
+    pre = raw.get("preOneZero")
+    pre_level = Level.parse(pre) if isinstance(pre, str) and _is_level(pre) else Level.MAJOR
+    tools: dict[str, dict[Level, Level]] = {}
+    raw_tools = raw.get("tools")
+    if isinstance(raw_tools, dict):
+        for name, mapping in raw_tools.items():
+            if isinstance(mapping, dict):
+                tools[name] = {Level.parse(k): Level.parse(v) for k, v in mapping.items()
+                               if _is_level(k) and isinstance(v, str) and _is_level(v)}
+    return Policy(pre_level, tools)
+
+
+def _is_level(text: str) -> bool:
+    return text in ("none", "patch", "minor", "major")
