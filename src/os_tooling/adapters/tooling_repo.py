@@ -1,0 +1,47 @@
+"""os-tooling versions as tags of a local capi-image-builder checkout, and their manifests.
+
+Used by ``describe``/``diff`` (what binaries does a version hold) and by the gate (is this
+os-tooling version a real release; which binary majors does a cluster release bring).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from os_tooling.adapters import git
+from os_tooling.core.manifest import Manifest, parse_manifest
+from os_tooling.core.versions import Version
+from os_tooling.errors import UsageError
+
+
+class LocalToolingRepo:
+    def __init__(self, path: str | Path, *, manifest_path: str = "os-tooling.yaml",
+                 tag_prefix: str = "v"):
+        root = git.toplevel(path) if Path(path).is_dir() else None
+        if root is None:
+            raise UsageError(f"tooling repository {str(path)!r} is not a git repository")
+        self.root = root
+        self.manifest_path = manifest_path
+        self.tag_prefix = tag_prefix
+        self._tags: dict[Version, str] | None = None
+
+    def tags(self) -> dict[Version, str]:
+        if self._tags is None:
+            self._tags = {v: name for name, v in git.version_tags(self.root, self.tag_prefix)}
+        return self._tags
+
+    def has_version(self, version: Version) -> bool:
+        return version in self.tags()
+
+    def versions(self) -> list[Version]:
+        return sorted(self.tags(), reverse=True)
+
+    def manifest(self, version: Version) -> Manifest | None:
+        """The manifest at the version's tag; None when the tag or the file is missing or invalid."""
+        tag = self.tags().get(version)
+        if tag is None:
+            return None
+        text = git.show_file(self.root, tag, self.manifest_path)
+        if text is None:
+            return None
+        return parse_manifest(text, f"{tag}:{self.manifest_path}").manifest

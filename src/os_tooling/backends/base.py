@@ -1,0 +1,49 @@
+"""The image-store interface: "which of these images exist for this provider?".
+
+One small protocol that every back end (catalog file, AWS AMIs, Azure gallery, S3) implements.
+Calls are batched: the gate hands a store *all* images of a run for one provider at once, so a
+cloud store can answer with one request per region instead of one per image.
+
+A partial answer is never success: anything a store could not check is ``error``, never
+``present``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from os_tooling.core.naming import ImageRef
+
+PRESENT = "present"
+MISSING = "missing"
+ERROR = "error"
+
+
+@dataclass(frozen=True)
+class ImageAnswer:
+    image: str
+    status: str  # present | missing | error
+    detail: str = ""  # e.g. "missing in us-west-2", "AccessDenied in cn-north-1 (account ...)"
+    locations: tuple[str, ...] = ()  # where it was found (regions, gallery, bucket key)
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    provider: str  # capa, eks, capz, capv, capvcd, capmox
+    backend: str  # registry key, e.g. "catalog"
+    options: Mapping[str, object] = field(default_factory=dict)  # the provider's config block
+    base_dir: Path = Path(".")  # relative file paths in options are resolved from here
+
+
+class ImageStore(Protocol):
+    def lookup(self, refs: Sequence[ImageRef]) -> dict[str, ImageAnswer]:
+        """Answer for every ref, keyed by image name; batched (one call per region or file)."""
+        ...
+
+    def similar(self, refs: Sequence[ImageRef]) -> dict[str, list[str]]:
+        """Near-miss hints: for each ref's image name, existing images with the same flatcar
+        and kubernetes but another os-tooling version (newest first)."""
+        ...
