@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RENOVATE := tools/renovate/node_modules/.bin/renovate
 
-.PHONY: venv demo test test-fast lint bench clean renovate
+.PHONY: venv demo test test-fast lint bench clean renovate docs
 
 venv: $(STAMP)
 
@@ -43,3 +43,6 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) tools/renovate/node_modules .pytest_cache
+
+docs: $(STAMP)
+	$(BIN)/python -m os_tooling.report.policy_doc > docs/versioning-policy.md

@@ -142,7 +142,8 @@ class SchemaValidator:
     def _string(self, schema: dict, value: str, path: tuple, out: list[SchemaError]) -> None:
         limit = schema.get("maxLength")
         if limit is not None and len(value) > limit:
-            out.append(SchemaError(path, f"{_short(value)} is longer than {limit} characters"))
+            what = f"{schema['title']} " if "title" in schema else ""
+            out.append(SchemaError(path, f"{what}{_short(value)} is longer than {limit} characters"))
             return
         pattern = schema.get("pattern")
         if pattern is not None and not self._patterns[pattern].search(value):

@@ -1,0 +1,64 @@
+"""Render docs/versioning-policy.md from the policy table in core/policy.py.
+
+``python -m os_tooling.report.policy_doc > docs/versioning-policy.md``; a test keeps the file
+identical to this output, and every table row has its own test in tests/test_policy.py.
+"""
+
+from __future__ import annotations
+
+from os_tooling.core.policy import POLICY_TABLE
+
+INTRO = """\
+# Versioning policy
+
+`os-tooling` is one semantic version for the whole set of binaries baked into the node images
+(the release version of capi-image-builder). This page says which change of the tooling
+manifest is which release level. It is generated from `src/os_tooling/core/policy.py`
+(`python -m os_tooling.report.policy_doc`), and the tests check it against the code.
+
+For a base and a head manifest each tool contributes a level; the release level is the
+highest of all, and at least any level declared by hand.
+
+| change | tooling level |
+|---|---|
+"""
+
+RULES = """
+## How the levels are computed
+
+- A tool's own level comes first: which part of its version differs (for `0.y.z` versions a
+  change of `y` counts as `policy.preOneZero`, default `major`; a change of `z` is a patch).
+- Then `policy.tools.<name>` maps that level to a tooling level, e.g.
+  `node-exporter: {major: minor}` for a helper whose majors do not reach customers. The map
+  applies to version changes only; added/removed tools and provider changes follow the table.
+- Policy is read from both manifests and the stricter answer wins: a PR cannot lower its own
+  release level by relaxing the policy in the same change. A relaxed policy applies from the
+  next change on. A change of the policy block alone is level `none`.
+- A version going down is an error unless `--allow-downgrade` is given; then it counts as the
+  level of the part that differs.
+- Declared levels raise the level (never lower it): `--declared-level`, a PR label
+  `release/major|minor|patch` (`--label-prefix` changes the prefix), or a commit trailer
+  `Release-Level: minor` in the commits since the base.
+- capi-image-builder below 1.0.0: a major becomes a minor (like python-semantic-release's
+  `major_on_zero: false`) unless `--major-on-zero`.
+- The current version is `--current-version`, else the highest `vX.Y.Z` tag of the
+  repository (prereleases ignored), else none: then `current_version` and `next_version`
+  are `null`. With level `none` the next version equals the current one.
+
+## Example
+
+```
+$ os-tooling plan --base-ref origin/main
+plan: os-tooling 1.33.1 -> 1.34.0 (minor)
+  minor  teleport  17.4.2 -> 17.5.0  minor version changed
+```
+"""
+
+
+def render() -> str:
+    rows = "".join(f"| {change} | {level} |\n" for change, level in POLICY_TABLE)
+    return INTRO + rows + RULES
+
+
+if __name__ == "__main__":
+    print(render(), end="")

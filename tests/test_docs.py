@@ -1,0 +1,7 @@
+from os_tooling.report.policy_doc import render
+from tests.conftest import ROOT
+
+
+def test_versioning_policy_doc_is_generated_from_the_code():
+    doc = (ROOT / "docs" / "versioning-policy.md").read_text()
+    assert doc == render(), "docs/versioning-policy.md is stale: run `make docs`"
