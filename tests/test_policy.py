@@ -4,8 +4,15 @@ import pytest
 
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import parse_manifest
-from os_tooling.core.policy import (POLICY_TABLE, DeclaredLevel, PlanOptions, levels_from_commits,
-                                    levels_from_labels, plan, trailer_values)
+from os_tooling.core.policy import (
+    POLICY_TABLE,
+    DeclaredLevel,
+    PlanOptions,
+    levels_from_commits,
+    levels_from_labels,
+    plan,
+    trailer_values,
+)
 from os_tooling.core.versions import Version
 from tests.conftest import manifest_text
 

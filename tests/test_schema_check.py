@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from os_tooling.core.providers import PROVIDERS
 from os_tooling.core.schema_check import SchemaValidator
-from os_tooling.core.versions import VERSION_PATTERN
+from os_tooling.core.versions import PORTABLE_VERSION_PATTERN
 from os_tooling.schema import manifest_schema
 
 SCHEMA = manifest_schema()
@@ -23,7 +23,7 @@ def test_shipped_schema_is_a_valid_draft_2020_12_schema():
 
 def test_schema_matches_the_code():
     tool = SCHEMA["$defs"]["tool"]["properties"]
-    assert tool["version"]["pattern"] == VERSION_PATTERN
+    assert tool["version"]["pattern"] == PORTABLE_VERSION_PATTERN
     assert tool["providers"]["items"]["enum"] == list(PROVIDERS)
 
 

@@ -1,8 +1,7 @@
+import pytest
 import semver
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import pytest
 
 from os_tooling.core.levels import Level
 from os_tooling.core.versions import Version, VersionError, difference_level, highest

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 EXIT_OK = 0
@@ -22,4 +21,6 @@ def emit(text: str) -> None:
 
 
 def emit_json(data: object) -> None:
+    import json
+
     emit(json.dumps(data, indent=2, ensure_ascii=False))

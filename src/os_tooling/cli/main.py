@@ -7,14 +7,9 @@ when it runs.
 
 from __future__ import annotations
 
-import argparse
-import importlib
-import os
 import sys
 
 from os_tooling import __version__
-from os_tooling.cli.common import EXIT_USAGE
-from os_tooling.errors import UsageError
 
 # subcommand -> module with HELP, add_arguments(parser) and run(args) -> exit code
 COMMANDS: dict[str, str] = {
@@ -24,15 +19,18 @@ COMMANDS: dict[str, str] = {
     "image-name": "os_tooling.cli.image_name",
 }
 
+EXIT_USAGE = 2
 EXIT_INTERNAL = 3
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one clear line instead of usage + error
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+def build_parser():
+    import argparse
+    import importlib
 
+    class _Parser(argparse.ArgumentParser):
+        def error(self, message: str) -> None:  # one clear line instead of usage + error
+            self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
-def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="os-tooling",
                      description="Version the binaries baked into Kubernetes node images.")
     parser.add_argument("--version", action="version", version=f"os-tooling {__version__}")
@@ -47,9 +45,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    args_in = sys.argv[1:] if argv is None else argv
+    if args_in == ["--version"]:  # fast path: hooks and scripts call this to probe the tool
+        print(f"os-tooling {__version__}")
+        return 0
+    from os_tooling.errors import UsageError
+
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(args_in)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
     try:
@@ -62,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:  # never a traceback for a user; one line saying what broke
+        import os
+
         if os.environ.get("OS_TOOLING_DEBUG"):
             raise
         print(f"os-tooling {args.command}: internal error: {type(exc).__name__}: {exc} "

@@ -105,10 +105,12 @@ def parse_manifest(text: str, file: str = "os-tooling.yaml", *, strict: bool = F
     raw_tools = data.get("tools") if isinstance(data, dict) else None
     if isinstance(raw_tools, list):
         tools = _check_tools(doc, raw_tools, errors, warnings)
-    policy = _policy(data.get("policy") if isinstance(data, dict) else None)
-    if isinstance(data, dict) and isinstance(data.get("policy"), dict):
-        names = {t.get("name") for t in raw_tools or [] if isinstance(t, dict)}
-        for name in (data["policy"].get("tools") or {}) if isinstance(data["policy"].get("tools"), dict) else {}:
+    raw_policy = data.get("policy") if isinstance(data, dict) else None
+    policy = _policy(raw_policy)
+    if isinstance(raw_policy, dict) and isinstance(raw_policy.get("tools"), dict):
+        names = {t.get("name") for t in raw_tools if isinstance(t, dict)} if isinstance(
+            raw_tools, list) else set()
+        for name in raw_policy["tools"]:
             if name not in names:
                 warnings.append(doc.finding(("policy", "tools", name),
                                             f"policy for {name!r}, which is not a tool of this manifest",

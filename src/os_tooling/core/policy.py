@@ -94,7 +94,8 @@ def stricter(a: Policy, b: Policy) -> Policy:
     return Policy(max(a.pre_one_zero, b.pre_one_zero), tools)
 
 
-def plan(base: Manifest, head: Manifest, options: PlanOptions = PlanOptions()) -> Plan:
+def plan(base: Manifest, head: Manifest, options: PlanOptions | None = None) -> Plan:
+    options = options or PlanOptions()
     policy = stricter(base.policy, head.policy)
     changes: list[Change] = []
     errors: list[str] = []

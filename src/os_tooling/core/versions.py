@@ -24,6 +24,8 @@ VERSION_PATTERN = (
     rf"(?:-(?P<pre>{_IDENT}(?:\.{_IDENT})*))?"
     r"(?:\+(?P<build>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
 )
+# The same pattern without Python-only named groups: what the JSON Schema ships (ECMA-262 regex).
+PORTABLE_VERSION_PATTERN = re.sub(r"\(\?P<\w+>", "(", VERSION_PATTERN)
 _VERSION_RE = re.compile(VERSION_PATTERN)  # used with fullmatch: "$" alone accepts a final "\n"
 _LONG_NUMBER_RE = re.compile(r"^v?(?:[0-9]+\.){0,2}[0-9]{19,}")
 

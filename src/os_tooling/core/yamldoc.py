@@ -21,7 +21,7 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_NODES = 200_000  # after alias expansion; a real manifest has a few hundred
-RAW_TEXT_KEYS = frozenset({"version"})
+RAW_TEXT_KEYS = frozenset({"version", "name"})  # read as written: `name: on` is not a bool
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
