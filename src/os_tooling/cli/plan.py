@@ -41,8 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.adapters.files import read_text
     from os_tooling.cli.manifest_path import default_manifest
     from os_tooling.core.levels import Level
-    from os_tooling.core.policy import (DeclaredLevel, PlanOptions, levels_from_commits,
-                                        levels_from_labels)
+    from os_tooling.core.policy import DeclaredLevel, PlanOptions, levels_from_commits, levels_from_labels
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
     from os_tooling.planning import plan_texts
