@@ -1,0 +1,324 @@
+"""The aws-ami image store against moto's server (real HTTP, real boto3, real botocore retries),
+with a loopback proxy in front that logs every call and injects throttling and denials."""
+
+from __future__ import annotations
+
+import time
+
+import boto3
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from os_tooling.backends import make_store
+from os_tooling.backends.aws_ami import FILTER_VALUE_LIMIT, Store, chunks
+from os_tooling.backends.base import ERROR, MISSING, PRESENT, StoreConfig
+from os_tooling.core.naming import ImageRef
+from os_tooling.errors import UsageError
+from tests.fakes.latency_proxy import (
+    EC2_AUTH_FAILURE_BODY,
+    EC2_DENIED_BODY,
+    EC2_THROTTLE_BODY,
+    Fault,
+    LatencyProxy,
+    ec2_action,
+)
+from tests.fakes.moto_server import CHINA_ACCOUNT_ID, MOTO_ACCOUNT_ID, NOWHERE
+
+pytest_plugins = ["tests.fakes.moto_server"]  # fixtures: moto, moto_china
+
+REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "cn-north-1"]
+A = ImageRef("4593.2.4", "1.34.10", "1.33.1")
+B = ImageRef("4593.2.4", "1.34.10", "1.34.0")
+C = ImageRef("4459.2.1", "1.33.4", "1.33.1")
+OTHER_ACCOUNT = "111122223333"
+
+
+def seed(region: str, name: str, server=None) -> str:
+    """Register an AMI in moto (in ``server`` when given, e.g. the China partition's)."""
+    extra = {"endpoint_url": server.url} if server is not None else {}
+    ec2 = boto3.client("ec2", region_name=region, **extra)
+    return ec2.register_image(
+        Name=name, RootDeviceName="/dev/xvda",
+        BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])["ImageId"]
+
+
+def store(**options) -> Store:
+    return make_store(StoreConfig("capa", "aws-ami", {"backend": "aws-ami", **options}))
+
+
+CHINA_KEY = "AKIACHINAPARTITION01"
+
+
+@pytest.fixture
+def proxy(moto, moto_china, monkeypatch):
+    """AWS as the store sees it: cn-* regions are a separate moto (the China partition, whose
+    AMIs belong to the China account) that refuses keys other than the China profile's, as
+    the real partition refuses global credentials; 200 filter values at most per call."""
+    with LatencyProxy(moto.url, ec2_filter_limit=True, routes={"cn-": moto_china.url}) as p:
+        p.inject(Fault(lambda seen: (seen.region or "").startswith("cn-")
+                       and seen.access_key != CHINA_KEY, 401, EC2_AUTH_FAILURE_BODY,
+                       times=10**9))
+        monkeypatch.setenv("AWS_ENDPOINT_URL", p.url)
+        yield p
+
+
+@pytest.fixture
+def china(tmp_path, monkeypatch):
+    """An AWS config file with a 'china' profile holding the China partition's keys."""
+    config = tmp_path / "aws-config"
+    config.write_text(f"[profile china]\naws_access_key_id = {CHINA_KEY}\n"
+                      "aws_secret_access_key = china-secret\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    return CHINA_KEY
+
+
+def test_one_describe_images_call_per_region_covers_every_image(proxy, moto_china, china):
+    for region in ["eu-west-1", "eu-central-1", "us-east-1"]:
+        seed(region, A.name)
+    seed("cn-north-1", A.name, moto_china)
+    for region in ["eu-west-1", "us-east-1"]:  # B only in some regions
+        seed(region, B.name)
+    seed("cn-north-1", B.name, moto_china)
+
+    s = store(regions=REGIONS, chinaProfile="china")
+    answers = s.lookup([A, B, C, A])
+
+    assert set(answers) == {A.name, B.name, C.name}
+    assert answers[A.name].status == PRESENT
+    assert [loc.split(":")[0] for loc in answers[A.name].locations] == REGIONS
+    assert all(":ami-" in loc for loc in answers[A.name].locations)
+    assert answers[B.name].status == MISSING
+    assert answers[B.name].detail == "missing in eu-central-1"
+    assert answers[C.name].status == MISSING
+    assert answers[C.name].detail == "missing in " + ", ".join(REGIONS)
+    calls = proxy.requests("DescribeImages")
+    assert sorted(c.region for c in calls) == sorted(REGIONS)
+    assert all(c.injected is None for c in calls)
+    assert s.calls == {region: 1 for region in REGIONS}
+    assert all(sorted(c.filter_values) == sorted([A.name, B.name, C.name]) for c in calls)
+
+
+def test_regions_are_asked_concurrently(moto, monkeypatch):
+    with LatencyProxy(moto.url, delay=0.3) as slow:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", slow.url)
+        store(regions=["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"]).lookup([A])
+        assert len(slow.requests("DescribeImages")) == 4
+        assert slow.max_in_flight >= 2  # more than one region on the wire at once
+
+
+def test_china_regions_use_their_own_owner_and_profile(proxy, moto_china, china):
+    seed("cn-north-1", A.name, moto_china)  # owned by the China account
+    seed("eu-west-1", A.name)
+    seed("eu-west-1", B.name)
+
+    answers = store(regions=["eu-west-1", "cn-north-1"], chinaProfile="china").lookup([A, B])
+
+    assert answers[A.name].status == PRESENT
+    assert answers[B.name].status == MISSING
+    assert answers[B.name].detail == "missing in cn-north-1"
+    by_region = {c.region: c for c in proxy.requests("DescribeImages")}
+    assert by_region["cn-north-1"].access_key == CHINA_KEY
+    assert by_region["cn-north-1"].params["Owner.1"] == [CHINA_ACCOUNT_ID]
+    assert by_region["eu-west-1"].access_key == "testing"
+    assert by_region["eu-west-1"].params["Owner.1"] == [MOTO_ACCOUNT_ID]
+
+
+def test_china_without_its_profile_is_an_error_not_ok(proxy, moto_china):
+    seed("cn-north-1", A.name, moto_china)
+    seed("eu-west-1", A.name)
+    answer = store(regions=["eu-west-1", "cn-north-1"]).lookup([A])[A.name]
+    assert answer.status == ERROR
+    assert answer.detail.startswith("cn-north-1: credentials denied (AuthFailure")
+    assert f"owner account {CHINA_ACCOUNT_ID}" in answer.detail
+
+
+def test_only_configured_owners_count(proxy, moto_china, china):
+    seed("eu-west-1", A.name)
+    seed("cn-north-1", A.name, moto_china)
+    # the China owner's AMI does not count for an owner list without it, and vice versa
+    wrong = store(regions=["eu-west-1", "cn-north-1"], owners=[OTHER_ACCOUNT],
+                  chinaOwners=[MOTO_ACCOUNT_ID], chinaProfile="china").lookup([A])[A.name]
+    assert wrong.status == MISSING
+    assert wrong.detail == "missing in eu-west-1, cn-north-1"
+    several = store(regions=["eu-west-1", "cn-north-1"], owners=[OTHER_ACCOUNT, MOTO_ACCOUNT_ID],
+                    chinaProfile="china").lookup([A])[A.name]
+    assert several.status == PRESENT
+    sent = [c.params["Owner.2"] for c in proxy.requests("DescribeImages") if "Owner.2" in c.params]
+    assert sent == [[MOTO_ACCOUNT_ID]]
+
+
+def test_throttling_is_retried_and_then_answers(proxy):
+    for region in ["eu-west-1", "us-east-1"]:
+        seed(region, A.name)
+    proxy.inject(Fault(ec2_action("DescribeImages", region="us-east-1"), 503,
+                       EC2_THROTTLE_BODY, times=1))
+    s = store(regions=["eu-west-1", "us-east-1"], maxAttempts=4)
+    assert s.lookup([A])[A.name].status == PRESENT
+    east = [c for c in proxy.requests("DescribeImages") if c.region == "us-east-1"]
+    assert [c.injected for c in east] == [503, None]
+    assert s.calls == {"eu-west-1": 1, "us-east-1": 1}  # one API call; botocore retried it
+
+
+def test_persistent_throttling_makes_the_region_an_error_never_ok(proxy):
+    for region in ["eu-west-1", "us-east-1"]:
+        seed(region, A.name)
+    proxy.inject(Fault(ec2_action("DescribeImages", region="us-east-1"), 503,
+                       EC2_THROTTLE_BODY, times=100))
+    answer = store(regions=["eu-west-1", "us-east-1"], maxAttempts=2).lookup([A])[A.name]
+    assert answer.status == ERROR
+    assert "us-east-1" in answer.detail and "RequestLimitExceeded" in answer.detail
+    assert "eu-west-1" not in answer.detail
+
+
+def test_denied_region_names_region_and_account(proxy, china):
+    seed("eu-west-1", A.name)
+    proxy.inject(Fault(ec2_action("DescribeImages", region="cn-north-1"), 403,
+                       EC2_DENIED_BODY, times=10))
+    answers = store(regions=["eu-west-1", "cn-north-1"], chinaProfile="china").lookup([A, C])
+    assert answers[A.name].status == ERROR  # found in eu-west-1, unknown in cn-north-1
+    assert "cn-north-1" in answers[A.name].detail
+    assert "credentials denied" in answers[A.name].detail
+    assert "UnauthorizedOperation" in answers[A.name].detail
+    assert CHINA_ACCOUNT_ID in answers[A.name].detail
+    # certainly missing in a region that answered: missing, and says what was not checked
+    assert answers[C.name].status == MISSING
+    assert answers[C.name].detail.startswith("missing in eu-west-1; not checked: cn-north-1")
+
+
+def test_missing_credentials_is_a_clear_error(moto, monkeypatch):
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", NOWHERE)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", NOWHERE)
+    answer = store(regions=["eu-west-1", "cn-north-1"]).lookup([A])[A.name]
+    assert answer.status == ERROR
+    assert "eu-west-1: no AWS credentials found" in answer.detail
+    assert "cn-north-1: no AWS credentials found" in answer.detail
+    assert MOTO_ACCOUNT_ID in answer.detail and CHINA_ACCOUNT_ID in answer.detail
+
+
+def test_unknown_profile_is_an_error_for_its_regions_only(proxy):
+    seed("eu-west-1", A.name)
+    answer = store(regions=["eu-west-1", "cn-north-1"], chinaProfile="nope").lookup([A])[A.name]
+    assert answer.status == ERROR
+    assert answer.detail.startswith("cn-north-1:") and "nope" in answer.detail
+
+
+def test_unreachable_endpoint_is_an_error(moto, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port with nobody listening
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    answer = store(regions=["eu-west-1"], maxAttempts=2).lookup([A])[A.name]
+    assert answer.status == ERROR
+    assert answer.detail.startswith("eu-west-1: cannot reach EC2")
+
+
+def test_total_time_per_region_is_bounded(moto, monkeypatch):
+    with LatencyProxy(moto.url, delay=3) as slow:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", slow.url)
+        start = time.monotonic()
+        answer = store(regions=["eu-west-1"], timeout=1, maxAttempts=5).lookup([A])[A.name]
+        elapsed = time.monotonic() - start
+    assert answer.status == ERROR
+    assert "eu-west-1" in answer.detail
+    # without the bound, 5 attempts x (1 s read timeout + backoff) would take far longer
+    assert elapsed < 2 + 1 + 1  # deadline + one read timeout + the longest first backoff
+
+
+def test_more_names_than_the_filter_limit_split_into_few_calls(proxy):
+    refs = [ImageRef("4593.2.4", "1.34.10", f"1.{i}.0") for i in range(450)]
+    seed("eu-west-1", refs[0].name)
+    seed("eu-west-1", refs[-1].name)
+    s = store(regions=["eu-west-1"])
+    answers = s.lookup(refs)
+    assert s.calls == {"eu-west-1": 3}
+    calls = proxy.requests("DescribeImages")
+    assert [len(c.filter_values) for c in calls] == [200, 200, 50]
+    assert all(c.injected is None for c in calls)  # never past the real limit
+    assert [n for n, a in answers.items() if a.status == PRESENT] == [refs[0].name, refs[-1].name]
+
+
+def test_the_proxy_enforces_the_real_limit(proxy):
+    # guards the test above: a request past 200 values would have been refused
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    with pytest.raises(Exception, match="FilterLimitExceeded"):
+        ec2.describe_images(Filters=[{"Name": "name", "Values": [f"x{i}" for i in range(201)]}])
+
+
+def test_near_miss_hints_come_from_one_wildcard_call_per_region(proxy):
+    newer = ImageRef("4593.2.4", "1.34.10", "1.35.0")
+    older = ImageRef("4593.2.4", "1.34.10", "1.9.0")
+    partial = ImageRef("4593.2.4", "1.34.10", "1.36.0")
+    other_kube = ImageRef("4593.2.4", "1.33.4", "1.33.1")
+    for region in ["eu-west-1", "us-east-1"]:
+        for ref in (newer, older, other_kube):
+            seed(region, ref.name)
+    seed("eu-west-1", partial.name)  # not usable: missing in us-east-1
+
+    s = store(regions=["eu-west-1", "us-east-1"])
+    assert s.lookup([A])[A.name].status == MISSING
+    before = len(proxy.requests("DescribeImages"))
+    hints = s.similar([A])
+    wildcard = proxy.requests("DescribeImages")[before:]
+    assert hints == {A.name: [newer.name, older.name]}  # newest first, 1.35 > 1.9
+    assert len(wildcard) == 2
+    assert all(c.filter_values == ["flatcar-stable-4593.2.4-kube-1.34.10-tooling-*"]
+               for c in wildcard)
+
+
+def test_no_hint_queries_when_nothing_is_missing(proxy):
+    seed("eu-west-1", A.name)
+    s = store(regions=["eu-west-1"])
+    assert s.lookup([A])[A.name].status == PRESENT
+    before = len(proxy.requests())
+    assert s.similar([A]) == {}
+    assert len(proxy.requests()) == before
+
+
+def test_non_available_amis_do_not_count(proxy, monkeypatch):
+    seed("eu-west-1", A.name)
+    s = store(regions=["eu-west-1"])
+    original = s._note
+
+    def pending(answer, image):  # moto registers every AMI as available; EC2 does not
+        original(answer, {**image, "State": "pending"})
+
+    monkeypatch.setattr(s, "_note", pending)
+    answer = s.lookup([A])[A.name]
+    assert answer.status == MISSING
+    assert answer.detail == "missing in eu-west-1 (state pending)"
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"region": ["eu-west-1"]}, "unknown option(s) 'region'"),
+    ({"regions": ["eu-west-1", "Europe"]}, "'Europe' is not an AWS region name"),
+    ({"regions": []}, "non-empty list"),
+    ({"regions": ["eu-west-1", "eu-west-1"]}, "listed twice"),
+    ({"owners": ["12345"]}, "'12345' is not a 12-digit AWS account id"),
+    ({"retryMode": "legacy"}, "standard or adaptive"),
+    ({"timeout": 0}, "outside"),
+    ({"maxAttempts": "many"}, "expected a number"),
+])
+def test_bad_options_are_usage_errors(options, message):
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        store(**options)
+
+
+def test_defaults_follow_the_spec():
+    s = store()
+    assert s.regions == ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2")
+    assert s.owners_for("eu-west-1") == ("706635527432",)
+    assert s.owners_for("cn-northwest-1") == ("306934455918",)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=3), max_size=700))
+def test_chunks_keep_order_and_respect_the_limit(values):
+    parts = chunks(values)
+    assert [v for part in parts for v in part] == values
+    assert all(0 < len(part) <= FILTER_VALUE_LIMIT for part in parts)
+    assert len(parts) == -(-len(values) // FILTER_VALUE_LIMIT)
