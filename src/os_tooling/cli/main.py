@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "schema": "os_tooling.cli.schema",
     "plan": "os_tooling.cli.plan",
     "image-name": "os_tooling.cli.image_name",
+    "gate": "os_tooling.cli.gate",
 }
 
 EXIT_USAGE = 2

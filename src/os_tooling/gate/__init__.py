@@ -1,0 +1,1 @@
+"""The release gate: Release CRs -> image names -> image stores, tooling versions and policy."""

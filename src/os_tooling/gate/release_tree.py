@@ -1,0 +1,57 @@
+"""Release files on disk, found by the directory layout, for the previous-release lookup."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from os_tooling.core.release_cr import ARCHIVED, RELEASE_FILE, ReleaseCR, parse_release
+from os_tooling.core.versions import Version
+from os_tooling.errors import UsageError
+
+
+class ReleaseTree:
+    """Lists ``<root>/<dir>/[archived/]v<version>/release.yaml`` and parses files on demand;
+    both are cached, so many releases of one run share the work."""
+
+    def __init__(self) -> None:
+        self._listings: dict[tuple[str, str], list[tuple[Version, Path]]] = {}
+        self._parsed: dict[str, ReleaseCR | str] = {}
+
+    def releases(self, root: Path, directory: str) -> list[tuple[Version, Path]]:
+        key = (str(root), directory)
+        if key not in self._listings:
+            self._listings[key] = _scan(root, directory)
+        return self._listings[key]
+
+    def load(self, path: Path, label: str) -> ReleaseCR | str:
+        """The parsed release, or a one-line reason why it cannot be read."""
+        key = str(path)
+        if key not in self._parsed:
+            from os_tooling.adapters.files import read_text
+
+            try:
+                self._parsed[key] = parse_release(read_text(path, "release file"), label, path)
+            except UsageError as exc:
+                self._parsed[key] = str(exc)
+        return self._parsed[key]
+
+
+def _scan(root: Path, directory: str) -> list[tuple[Version, Path]]:
+    found: dict[Version, Path] = {}
+    for base in (root / directory, root / directory / ARCHIVED):  # current ones win a tie
+        try:
+            entries = list(os.scandir(base))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
+            if not name.startswith("v") or name.startswith("vv"):
+                continue
+            version = Version.try_parse(name[1:])
+            if version is None or version in found:
+                continue
+            candidate = Path(entry.path) / RELEASE_FILE
+            if candidate.is_file():
+                found[version] = candidate
+    return sorted(found.items())

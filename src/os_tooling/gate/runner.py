@@ -1,0 +1,276 @@
+"""Orchestration of the gate: release files -> Release CRs -> image refs per provider -> ONE
+batched ``lookup`` per provider store -> near-miss hints for what is missing -> os-tooling
+version check -> policy against the previous release -> results.
+
+Collaborators are handed in (store factory, tooling source, release tree), so each piece can be
+tested alone; nothing here talks to the network itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from os_tooling.backends.base import ERROR as STORE_ERROR
+from os_tooling.backends.base import MISSING as STORE_MISSING
+from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
+from os_tooling.core import gate_policy
+from os_tooling.core.naming import ImageRef
+from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
+from os_tooling.core.versions import Version
+from os_tooling.gate.config import GateConfig
+from os_tooling.gate.release_tree import ReleaseTree
+from os_tooling.gate.results import (
+    ERROR,
+    MISSING,
+    NOT_RUN,
+    OK,
+    BinaryChange,
+    Check,
+    GateResult,
+    ReleaseResult,
+    release_status,
+)
+from os_tooling.gate.tooling import ToolingSource
+
+StoreFactory = Callable[[StoreConfig], ImageStore]
+
+
+@dataclass(frozen=True)
+class GateInput:
+    file: str  # as reported: the path given, or relative to the repo root
+    path: Path  # where to read it
+    text: str | None = None  # already read (e.g. from the GitHub API)
+
+
+@dataclass
+class GateOptions:
+    config: GateConfig
+    tooling: ToolingSource | None = None
+    tooling_missing_reason: str = ("no tooling source: give --tooling-repo PATH or "
+                                   "imageBuilderRepo in the gate config")
+    repo_root: Path | None = None  # also searched for previous releases, and for display
+    store_factory: StoreFactory | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def run_gate(inputs: Sequence[GateInput], options: GateOptions) -> GateResult:
+    return _Run(options).run(inputs)
+
+
+class _Run:
+    def __init__(self, options: GateOptions):
+        self.options = options
+        self.tree = ReleaseTree()
+        if options.store_factory is None:
+            from os_tooling.backends import make_store
+
+            self.make_store: StoreFactory = make_store
+        else:
+            self.make_store = options.store_factory
+        self._has_version: dict[Version, bool] = {}
+
+    # -- the whole run -------------------------------------------------------------------------
+    def run(self, inputs: Sequence[GateInput]) -> GateResult:
+        from os_tooling.adapters.files import read_text
+
+        releases: list[tuple[GateInput, ReleaseCR]] = []
+        for item in inputs:
+            text = item.text if item.text is not None else read_text(item.path, "release file")
+            releases.append((item, parse_release(text, item.file, _layout_path(item.path))))
+        answers, similar = self._lookup_images([cr for _, cr in releases if cr.kind == GATEABLE])
+        results = [self._result(item, cr, answers, similar) for item, cr in releases]
+        notes = list(self.options.notes)
+        if not inputs:
+            notes.append("no release files to gate")
+        return GateResult(results, notes)
+
+    # -- images: one batched lookup per provider -------------------------------------------------
+    def _lookup_images(self, releases: list[ReleaseCR]
+                       ) -> tuple[dict[tuple[str, str], ImageAnswer], dict[tuple[str, str], list[str]]]:
+        by_provider: dict[str, dict[str, ImageRef]] = {}
+        for cr in releases:
+            assert cr.image is not None and cr.provider is not None
+            by_provider.setdefault(cr.provider, {})[cr.image.name] = cr.image
+        answers: dict[tuple[str, str], ImageAnswer] = {}
+        similar: dict[tuple[str, str], list[str]] = {}
+        for provider, refs in sorted(by_provider.items()):
+            store = self.make_store(self.options.config.store_config(provider))
+            got = store.lookup(list(refs.values()))
+            for name in refs:
+                answer = got.get(name)
+                if answer is None:  # a partial answer is never success
+                    answer = ImageAnswer(name, STORE_ERROR, "the image store gave no answer")
+                answers[(provider, name)] = answer
+            missing = [ref for name, ref in refs.items()
+                       if answers[(provider, name)].status == STORE_MISSING]
+            if missing:
+                hints = store.similar(missing)
+                for ref in missing:
+                    similar[(provider, ref.name)] = list(hints.get(ref.name, []))
+        return answers, similar
+
+    # -- one release ---------------------------------------------------------------------------
+    def _result(self, item: GateInput, cr: ReleaseCR,
+                answers: dict[tuple[str, str], ImageAnswer],
+                similar: dict[tuple[str, str], list[str]]) -> ReleaseResult:
+        result = ReleaseResult(item.file, cr.name, cr.provider, None, ERROR,
+                               version=str(cr.version) if cr.version else None, state=cr.state)
+        tooling_component = cr.components.get(OS_TOOLING)
+        result.os_tooling = tooling_component.version.strip() if tooling_component else None
+        if cr.kind == SKIPPED:
+            result.status, result.reason = SKIPPED, cr.reason
+            return result
+        if cr.kind != GATEABLE:
+            result.checks = [Check("release-cr", ERROR, f.message, f.line, f.column,
+                                   {"location": f.location}) for f in cr.findings]
+            return result
+        assert cr.image is not None and cr.provider is not None and cr.version is not None
+        image = cr.image.name
+        result.image = image
+        line, column = cr.mark_of(OS_TOOLING)
+        checks = [self._image_check(cr, answers[(cr.provider, image)],
+                                    similar.get((cr.provider, image), []), result)]
+        tooling = Version.parse(cr.image.tooling)
+        checks.append(self._tooling_check(tooling, line, column))
+        previous, problem = self._previous(item, cr)
+        if problem is not None:
+            checks.append(Check("os-tooling-major", ERROR, problem, line, column))
+        else:
+            if previous is not None:
+                result.previous = {"name": previous.name, "file": previous.file,
+                                   "version": str(previous.version),
+                                   "os_tooling": str(previous.tooling) if previous.tooling
+                                   else previous.tooling_text}
+            result.level = str(gate_policy.cluster_level(
+                previous.version if previous else None, cr.version))
+            major = gate_policy.tooling_major_check(cr.name or item.file, cr.version, tooling,
+                                                    previous)
+            checks.append(Check(major.name, major.status, major.message, line, column,
+                                major.details))
+            checks.append(self._binary_check(cr, tooling, previous, result, line, column))
+        result.checks = checks
+        result.status = release_status(checks)
+        return result
+
+    def _image_check(self, cr: ReleaseCR, answer: ImageAnswer, hints: list[str],
+                     result: ReleaseResult) -> Check:
+        line, column = cr.mark_of(OS_TOOLING)
+        details: dict = {"image": answer.image, "locations": list(answer.locations)}
+        where = f" ({answer.detail})" if answer.detail else ""
+        if answer.status == PRESENT:
+            return Check("image", OK, f"image {answer.image} exists for {cr.provider}{where}",
+                         line, column, details)
+        if answer.status == STORE_MISSING:
+            result.similar = hints
+            details["similar"] = hints
+            hint = (f"; images for the same flatcar and kubernetes exist with other os-tooling "
+                    f"versions: {', '.join(hints[:5])}" if hints else "")
+            return Check("image", MISSING, f"image {answer.image} does not exist for "
+                         f"{cr.provider}{where}{hint}", line, column, details)
+        return Check("image", ERROR, f"could not check image {answer.image} for {cr.provider}"
+                     f"{where}", line, column, details)
+
+    def _tooling_check(self, tooling: Version, line: int | None, column: int | None) -> Check:
+        source = self.options.tooling
+        if source is None:
+            return Check("os-tooling-release", NOT_RUN, f"os-tooling {tooling} not checked: "
+                         f"{self.options.tooling_missing_reason}", line, column)
+        if tooling not in self._has_version:
+            self._has_version[tooling] = source.has_version(tooling)
+        if self._has_version[tooling]:
+            return Check("os-tooling-release", OK, f"os-tooling {tooling} is a release of "
+                         f"{source.label} (tag {source.tag_of(tooling)})", line, column)
+        newest = source.newest()
+        hint = f"; newest releases: {', '.join(newest)}" if newest else ""
+        return Check("os-tooling-release", MISSING, f"os-tooling {tooling} is not a release of "
+                     f"{source.label} (no tag for it){hint}", line, column)
+
+    def _binary_check(self, cr: ReleaseCR, tooling: Version,
+                      previous: gate_policy.Previous | None, result: ReleaseResult,
+                      line: int | None, column: int | None) -> Check:
+        old = new = None
+        reason = ""
+        source = self.options.tooling
+        needs_manifests = (previous is not None and previous.tooling is not None
+                           and not previous.tooling.same_text(tooling))
+        if needs_manifests and previous is not None and previous.tooling is not None:
+            if source is None:
+                reason = self.options.tooling_missing_reason
+            else:
+                old_answer, new_answer = source.manifest(previous.tooling), source.manifest(tooling)
+                old, new = old_answer.manifest, new_answer.manifest
+                reason = "; ".join(r for r in (old_answer.reason, new_answer.reason) if r)
+        assert cr.name is not None and cr.provider is not None and cr.version is not None
+        check, changes = gate_policy.binary_majors_check(
+            cr.name, cr.version, cr.provider, tooling, previous, old, new, reason)
+        if old is not None and new is not None and previous is not None:
+            result.binary_changes = [BinaryChange(c.tool or "", c.old, c.new, str(c.level),
+                                                  c.reason) for c in changes]
+            result.tooling_span = (str(previous.tooling), str(tooling))
+        return Check(check.name, check.status, check.message, line, column, check.details)
+
+    # -- the previous release ------------------------------------------------------------------
+    def _previous(self, item: GateInput, cr: ReleaseCR
+                  ) -> tuple[gate_policy.Previous | None, str | None]:
+        location = cr.path
+        assert location is not None
+        own = _resolve(item.path)
+        roots = [_root_of(own, location.archived)]
+        repo_root = self.options.repo_root
+        if repo_root is not None and _resolve(repo_root) not in roots:
+            roots.append(_resolve(repo_root))
+        candidates: list[tuple[Version, Path]] = []
+        seen: set[Version] = set()
+        for root in roots:
+            for version, path in self.tree.releases(root, location.directory):
+                if version not in seen and _resolve(path) != own:
+                    seen.add(version)
+                    candidates.append((version, path))
+        found = gate_policy.previous_release(location.version, candidates)
+        if found is None:
+            return None, None
+        version, path = found
+        label = self._display(path)
+        loaded = self.tree.load(path, label)
+        if isinstance(loaded, str):
+            return None, f"previous release {label} cannot be read: {loaded}"
+        component = loaded.components.get(OS_TOOLING)
+        if component is None and not loaded.components and loaded.findings:
+            first = loaded.findings[0]
+            return None, (f"previous release {label} cannot be parsed ({first.where()}: "
+                          f"{first.message})")
+        tooling = Version.try_parse(component.version.strip()) if component else None
+        return gate_policy.Previous(loaded.name or label, label, version, tooling,
+                                    component.version if component and tooling is None
+                                    else None), None
+
+    def _display(self, path: Path) -> str:
+        root = self.options.repo_root
+        if root is not None:
+            try:
+                return _resolve(path).relative_to(_resolve(root)).as_posix()
+            except ValueError:
+                pass
+        return str(path)
+
+
+def _resolve(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def _layout_path(path: Path) -> str:
+    """The path whose tail is matched against the release layout (absolute, so that a
+    relative ``release.yaml`` given from inside a release folder still has its folders)."""
+    return _resolve(path).as_posix()
+
+
+def _root_of(own: Path, archived: bool) -> Path:
+    """The folder holding the provider directories: the file's path minus the layout tail."""
+    parts = own.parts  # .../<root>/<dir>/[archived/]v<ver>/release.yaml
+    depth = 4 if archived else 3
+    return Path(*parts[:-depth]) if len(parts) > depth else Path(own.anchor or ".")

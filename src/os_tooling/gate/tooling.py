@@ -1,0 +1,85 @@
+"""Where os-tooling versions are looked up: which versions are real releases (tags of the image
+builder repository) and which binaries each holds (its manifest at that tag).
+
+One small interface, ``ToolingSource``; the local git checkout (``--tooling-repo``) implements
+it here, the GitHub repository (``imageBuilderRepo``) through the GitHub adapter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from os_tooling.core.manifest import Manifest
+from os_tooling.core.versions import Version
+
+
+@dataclass(frozen=True)
+class ManifestAnswer:
+    manifest: Manifest | None
+    reason: str = ""  # why there is none
+
+
+class ToolingSource(Protocol):
+    label: str  # e.g. "local repository /src/capi-image-builder"
+
+    def has_version(self, version: Version) -> bool:
+        """Is ``version`` a release (a tag) of the image builder repository?"""
+        ...
+
+    def tag_of(self, version: Version) -> str | None:
+        ...
+
+    def newest(self, count: int = 3) -> list[str]:
+        """The newest release tags, for hints."""
+        ...
+
+    def manifest(self, version: Version) -> ManifestAnswer:
+        """The tooling manifest at the version's tag, or why there is none."""
+        ...
+
+
+class LocalTooling:
+    """A local checkout of the image builder repository (``--tooling-repo PATH``)."""
+
+    def __init__(self, path: str | Path, manifest_path: str = "os-tooling.yaml",
+                 tag_prefix: str = "v"):
+        from os_tooling.adapters.tooling_repo import LocalToolingRepo
+
+        self.repo = LocalToolingRepo(path, manifest_path=manifest_path, tag_prefix=tag_prefix)
+        self.label = f"the tooling repository {self.repo.root}"
+        self._manifests: dict[Version, ManifestAnswer] = {}
+
+    def has_version(self, version: Version) -> bool:
+        return self.repo.has_version(version)
+
+    def tag_of(self, version: Version) -> str | None:
+        return self.repo.tags().get(version)
+
+    def newest(self, count: int = 3) -> list[str]:
+        tags = self.repo.tags()
+        return [tags[v] for v in self.repo.versions() if v.prerelease is None][:count]
+
+    def manifest(self, version: Version) -> ManifestAnswer:
+        if version not in self._manifests:
+            self._manifests[version] = self._load(version)
+        return self._manifests[version]
+
+    def _load(self, version: Version) -> ManifestAnswer:
+        from os_tooling.adapters import git
+        from os_tooling.core.manifest import parse_manifest
+
+        tag = self.tag_of(version)
+        if tag is None:
+            return ManifestAnswer(None, f"os-tooling {version} is not a tag of {self.label}")
+        path = self.repo.manifest_path
+        text = git.show_file(self.repo.root, tag, path)
+        if text is None:
+            return ManifestAnswer(None, f"tag {tag} has no {path}")
+        report = parse_manifest(text, f"{tag}:{path}")
+        if report.manifest is None:
+            first = report.errors[0]
+            return ManifestAnswer(None, f"{path} at tag {tag} is invalid ({first.where()}: "
+                                  f"{first.message})")
+        return ManifestAnswer(report.manifest)

@@ -1,0 +1,136 @@
+"""Reports for ``gate``: text for a terminal, JSON for machines (SPEC section 6 plus
+``annotations`` for ``::error file=..,line=..::`` commands), Markdown for the job summary and
+the sticky PR comment.
+
+Everything from a Release CR (names, versions, paths, messages quoting them) is untrusted: the
+text report strips control characters so no line can start a workflow command; the Markdown
+report escapes it with ``md``/``md_code``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from os_tooling.gate.results import FAILING, GateResult, ReleaseResult
+from os_tooling.report.escape import md, md_code, table
+
+MAX_OK_ROWS = 100  # PR comments are limited to 65536 characters
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_ICONS = {"ok": ":white_check_mark:", "missing": ":x:", "violation": ":x:", "error": ":x:",
+          "skipped": ":fast_forward:", "not-run": ":grey_question:",
+          "not-applicable": ":heavy_minus_sign:"}
+
+
+def to_json(result: GateResult) -> dict:
+    return result.to_dict()
+
+
+def _plain(value: object) -> str:
+    """One line of untrusted text for a terminal: control characters become visible escapes."""
+    text = "" if value is None else str(value)
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _summary(result: GateResult) -> str:
+    counts = result.counts()
+    parts = [f"{counts[s]} {s}" for s in ("ok", "missing", "violation", "error", "skipped")]
+    verdict = "ok" if result.ok else "FAILED"
+    return f"gate: {verdict}: {len(result.releases)} release file(s): {', '.join(parts)}"
+
+
+def text(result: GateResult) -> str:
+    lines: list[str] = []
+    for r in result.releases:
+        label = f"{_plain(r.name)} ({_plain(r.provider)})" if r.name else "(unnamed)"
+        if r.status == "skipped":
+            lines.append(f"[skipped] {_plain(r.file)}: {label}: {_plain(r.reason)}")
+            continue
+        image = f" image {_plain(r.image)}" if r.image else ""
+        lines.append(f"[{r.status}] {_plain(r.file)}: {label}{image}")
+        for c in r.checks:
+            where = f" (line {c.line})" if c.line else ""
+            lines.append(f"    {c.status:<14} {c.name}: {_plain(c.message)}{where}")
+        if r.binary_changes and r.tooling_span:
+            old, new = r.tooling_span
+            lines.append(f"    binary changes, os-tooling {_plain(old)} -> {_plain(new)}:")
+            for ch in r.binary_changes:
+                lines.append(f"      {_plain(ch.tool)} {_plain(ch.old or '-')} -> "
+                             f"{_plain(ch.new or '-')} ({ch.level}: {_plain(ch.reason)})")
+    lines += [f"note: {_plain(n)}" for n in result.notes]
+    lines.append(_summary(result))
+    return "\n".join(lines)
+
+
+def _release_cell(r: ReleaseResult) -> str:
+    name = md_code(r.name) if r.name else "(unnamed)"
+    return f"{name}<br>{md_code(r.file)}"
+
+
+def markdown(result: GateResult) -> str:
+    counts = result.counts()
+    gated = sum(counts[s] for s in ("ok", "missing", "violation", "error"))
+    if result.ok:
+        head = f"### os-tooling gate: all {gated} gateable release(s) ok :white_check_mark:"
+    else:
+        failing = sum(counts[s] for s in FAILING)
+        head = f"### os-tooling gate: {failing} of {gated} release(s) failing :x:"
+    out = [head, ""]
+    summary = ", ".join(f"{counts[s]} {s}" for s in ("ok", "missing", "violation", "error",
+                                                      "skipped"))
+    out.append(summary)
+
+    shown = [r for r in result.releases if r.status != "skipped"]
+    failing_rows = [r for r in shown if r.status in FAILING]
+    ok_rows = [r for r in shown if r.status not in FAILING]
+    rows = [[_release_cell(r), md(r.provider), md_code(r.image) or "-",
+             f"{_ICONS.get(r.status, '')} {md(r.status)}"]
+            for r in failing_rows + ok_rows[:MAX_OK_ROWS]]
+    if rows:
+        out += ["", table(["Release", "Provider", "Image", "Status"], rows)]
+    if len(ok_rows) > MAX_OK_ROWS:
+        out.append(f"\n... and {len(ok_rows) - MAX_OK_ROWS} more ok release(s) (see the JSON "
+                   "report)")
+
+    problems = [(r, c) for r in failing_rows for c in r.checks if c.status in FAILING]
+    if problems:
+        out += ["", "#### Problems", ""]
+        for r, c in problems:
+            line = f" line {c.line}" if c.line else ""
+            out.append(f"- {md_code(r.name or r.file)} ({md_code(r.file)}{md(line)}): "
+                       f"**{md(c.name)}** {md(c.status)}: {md(c.message)}")
+            if c.name == "image" and r.similar:
+                near = ", ".join(md_code(s) for s in r.similar[:5])
+                out.append(f"  - similar images (same flatcar and kubernetes): {near}")
+
+    with_changes = [r for r in result.releases if r.binary_changes and r.tooling_span]
+    if with_changes:
+        out += ["", "#### Binary changes", ""]
+        for r in with_changes:
+            assert r.tooling_span is not None
+            old, new = r.tooling_span
+            previous = r.previous["name"] if r.previous else "?"
+            out.append(f"{md_code(r.name)} ({md(r.provider)}): os-tooling {md_code(old)} -> "
+                       f"{md_code(new)} since {md_code(previous)}")
+            out.append("")
+            out.append(table(["Binary", "From", "To", "Level", "Reason"],
+                             [[md(ch.tool), md_code(ch.old) or "-", md_code(ch.new) or "-",
+                               md(ch.level), md(ch.reason)] for ch in r.binary_changes]))
+            out.append("")
+
+    not_run = sorted({c.message for r in result.releases for c in r.checks
+                      if c.status == "not-run"})
+    if not_run:
+        out += ["", "#### Not checked", ""]
+        out += [f"- {_ICONS['not-run']} {md(m)}" for m in not_run[:20]]
+        if len(not_run) > 20:
+            out.append(f"- ... and {len(not_run) - 20} more")
+
+    skipped = [r for r in result.releases if r.status == "skipped"]
+    if skipped:
+        out += ["", "#### Skipped (no node image to gate)", ""]
+        out += [f"- {md_code(r.name or r.file)} ({md_code(r.file)}): {md(r.reason)}"
+                for r in skipped[:MAX_OK_ROWS]]
+        if len(skipped) > MAX_OK_ROWS:
+            out.append(f"- ... and {len(skipped) - MAX_OK_ROWS} more")
+    out += [f"\n> {md(n)}" for n in result.notes]
+    return "\n".join(out).rstrip() + "\n"

@@ -1,0 +1,103 @@
+"""``gate --base-ref``: exactly the release files a branch changed, in a real git repository."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+from os_tooling.gate.changed_files import changed_release_files, release_files_from_name_status
+from tests.gate_helpers import CATALOG, SAMPLES, release_files
+
+
+def make_repo(git_repo):
+    shutil.copytree(SAMPLES, git_repo.path, dirs_exist_ok=True)
+    git_repo.write("README.md", "releases\n")
+    git_repo.write("capa/v34.5.0/README.md", "# aws-34.5.0\n")
+    git_repo.commit("base")
+    git_repo.git("tag", "base")
+    git_repo.git("checkout", "-q", "-b", "renovate/os-tooling")
+    return git_repo
+
+
+def test_base_ref_finds_exactly_the_changed_release_files(git_repo, cli):
+    repo = make_repo(git_repo)
+    root = repo.path
+    # new release (added), bumped release (modified), archived unchanged (pure rename),
+    # archived with a change, deleted release, non-release files
+    new = (root / "capa/v34.5.0/release.yaml").read_text().replace("aws-34.5.0", "aws-34.5.1")
+    repo.write("capa/v34.5.1/release.yaml", new)
+    vsphere = root / "vsphere/v34.5.0/release.yaml"
+    vsphere.write_text(vsphere.read_text().replace("state: active", "state: deprecated"))
+    repo.git("mv", "capa/v34.4.0", "capa/archived/v34.4.0")
+    (root / "cloud-director/archived").mkdir()
+    repo.git("mv", "cloud-director/v34.4.0", "cloud-director/archived/v34.4.0")
+    moved = root / "cloud-director/archived/v34.4.0/release.yaml"
+    moved.write_text(moved.read_text().replace("state: deprecated", "state: active"))
+    repo.git("rm", "-q", "-r", "eks/v33.0.0")
+    repo.write("capa/v34.5.0/README.md", "# aws-34.5.0, now with notes\n")
+    repo.write("README.md", "releases, changed\n")
+    repo.write("docs/release.yaml", "not: a release\n")
+    repo.git("add", "-A")
+    repo.commit("bump")
+    # a commit on the base branch after the fork point is not the PR's change
+    repo.git("checkout", "-q", "main")
+    eks = root / "eks/v34.0.1/release.yaml"
+    eks.write_text(eks.read_text().replace("state: active", "state: deprecated"))
+    repo.commit("unrelated change on main")
+    repo.git("checkout", "-q", "renovate/os-tooling")
+
+    expected = ["capa/v34.5.1/release.yaml", "cloud-director/archived/v34.4.0/release.yaml",
+                "vsphere/v34.5.0/release.yaml"]
+    assert changed_release_files(root, "main") == expected
+
+    catalog = root / "catalog.yaml"
+    shutil.copy(CATALOG, catalog)
+    result = cli("gate", "--base-ref", "main", "--repo-root", root, "--catalog", catalog,
+                 "--format", "json")
+    assert result.code == 0, result.out + result.err
+    data = json.loads(result.out)
+    assert [r["file"] for r in data["releases"]] == expected  # relative to the repo root
+    by_file = {r["file"]: r for r in data["releases"]}
+    assert by_file["capa/v34.5.1/release.yaml"]["previous"]["name"] == "aws-34.5.0"
+
+
+def test_nothing_changed_is_ok_and_says_so(git_repo, cli):
+    repo = make_repo(git_repo)
+    result = cli("gate", "--base-ref", "base", "--repo-root", repo.path, "--catalog", CATALOG)
+    assert result.code == 0
+    assert "no release file changed since base" in result.out
+
+
+def test_explicit_files_and_base_ref_are_gated_once(git_repo, cli):
+    repo = make_repo(git_repo)
+    target = repo.path / "capa/v34.5.0/release.yaml"
+    target.write_text(target.read_text().replace("state: active", "state: deprecated"))
+    repo.commit("deprecate")
+    result = cli("gate", target, "--base-ref", "base", "--repo-root", repo.path, "--catalog",
+                 CATALOG, "--format", "json")
+    assert [r["file"] for r in json.loads(result.out)["releases"]] == [str(target)]
+
+
+def test_unknown_base_ref_and_no_repository_are_usage_errors(git_repo, cli, tmp_path):
+    repo = make_repo(git_repo)
+    result = cli("gate", "--base-ref", "nope", "--repo-root", repo.path, "--catalog", CATALOG)
+    assert result.code == 2 and "unknown git ref 'nope'" in result.err
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    result = cli("gate", "--base-ref", "main", "--repo-root", plain, "--catalog", CATALOG)
+    assert result.code == 2 and "needs a git repository" in result.err
+
+
+def test_name_status_parsing():
+    out = "\0".join(["A", "capa/v1.0.0/release.yaml", "R100", "capa/v0.9.0/release.yaml",
+                     "capa/archived/v0.9.0/release.yaml", "R087", "eks/v1.0.0/release.yaml",
+                     "eks/archived/v1.0.0/release.yaml", "D", "azure/v1.0.0/release.yaml",
+                     "M", "capa/v1.0.0/README.md", "M", "sub/capa/v1.0.0/release.yaml", ""])
+    assert release_files_from_name_status(out) == ["capa/v1.0.0/release.yaml",
+                                                   "eks/archived/v1.0.0/release.yaml"]
+
+
+def test_every_sample_is_a_release_file():
+    from os_tooling.gate.changed_files import is_release_file
+
+    assert all(is_release_file(p.relative_to(SAMPLES).as_posix()) for p in release_files(SAMPLES))

@@ -1,0 +1,201 @@
+"""Release CRs: layout, classification (before the name check), name agreement, positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from os_tooling.core.release_cr import (
+    GATEABLE,
+    INVALID,
+    SKIPPED,
+    parse_release,
+    parse_release_path,
+)
+from tests.gate_helpers import BROKEN, OVERLAY, SAMPLES, release_files
+
+# every real sample: (relative path) -> (kind, provider, image or skip-reason word)
+REAL = {
+    "aks/v35.1.0": (SKIPPED, "aks", "aks"),
+    "azure/archived/v11.0.0": (SKIPPED, "capz", "vintage"),
+    "azure/archived/v25.0.0": (SKIPPED, "capz", "flatcar-variant"),
+    "azure/v34.4.0": (GATEABLE, "capz", "flatcar-stable-4593.2.2-kube-1.34.7-tooling-1.31.0-gs"),
+    "azure/v34.5.0": (GATEABLE, "capz", "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs"),
+    "capa/archived/v26.0.0": (SKIPPED, "capa", "flatcar-variant"),
+    "capa/archived/v28.1.0": (SKIPPED, "capa", "flatcar-variant"),
+    "capa/archived/v29.0.0": (GATEABLE, "capa", "flatcar-stable-3815.2.5-kube-1.29.7-tooling-1.15.0-gs"),
+    "capa/v34.4.0": (GATEABLE, "capa", "flatcar-stable-4593.2.2-kube-1.34.7-tooling-1.31.0-gs"),
+    "capa/v34.4.1": (GATEABLE, "capa", "flatcar-stable-4593.2.2-kube-1.34.7-tooling-1.31.0-gs"),
+    "capa/v34.5.0": (GATEABLE, "capa", "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs"),
+    "cloud-director/v34.4.0": (GATEABLE, "capvcd", "flatcar-stable-4593.2.2-kube-1.34.7-tooling-1.31.0-gs"),
+    "cloud-director/v34.5.0": (GATEABLE, "capvcd", "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs"),
+    "eks/v33.0.0": (GATEABLE, "eks", "flatcar-stable-4459.2.3-kube-1.33.8-tooling-1.26.4-gs"),
+    "eks/v34.0.1": (GATEABLE, "eks", "flatcar-stable-4459.2.3-kube-1.34.4-tooling-1.26.4-gs"),
+    "vsphere/v34.2.0": (GATEABLE, "capv", "flatcar-stable-4459.2.4-kube-1.34.7-tooling-1.28.0-gs"),
+    "vsphere/v34.5.0": (GATEABLE, "capv", "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs"),
+}
+
+
+def _load(path: Path, root: Path):
+    relative = path.relative_to(root).as_posix()
+    return parse_release(path.read_text(encoding="utf-8"), relative)
+
+
+def test_the_table_covers_every_real_sample():
+    found = {p.parent.relative_to(SAMPLES).as_posix() for p in release_files(SAMPLES)}
+    assert found == set(REAL)
+
+
+@pytest.mark.parametrize("relative", sorted(REAL))
+def test_real_samples_are_classified(relative):
+    kind, provider, expected = REAL[relative]
+    release = _load(SAMPLES / relative / "release.yaml", SAMPLES)
+    assert release.kind == kind, release.findings
+    assert release.provider == provider
+    assert str(release.version) == relative.rsplit("/v", 1)[1]
+    assert release.path is not None and release.path.archived == ("archived" in relative)
+    if kind == GATEABLE:
+        assert release.image is not None and release.image.name == expected
+        assert release.findings == []
+    else:
+        assert expected in release.reason
+        assert release.image is None
+
+
+def test_vintage_is_classified_before_the_name_check():
+    # "v11.0.0" has no azure- prefix: it must be skipped as vintage, not reported as a bad name
+    release = _load(SAMPLES / "azure/archived/v11.0.0/release.yaml", SAMPLES)
+    assert release.kind == SKIPPED and release.findings == []
+    assert "containerlinux" in release.reason
+
+
+@pytest.mark.parametrize("relative, provider, version, archived", [
+    ("capa/v34.5.0/release.yaml", "capa", "34.5.0", False),
+    ("azure/archived/v25.0.0/release.yaml", "capz", "25.0.0", True),
+    ("/srv/releases/vsphere/v34.2.0/release.yaml", "capv", "34.2.0", False),
+    ("cloud-director/v34.5.0/release.yaml", "capvcd", "34.5.0", False),
+    ("x/y/proxmox/archived/v1.2.3/release.yaml", "capmox", "1.2.3", True),
+    ("eks/v34.0.1/release.yaml", "eks", "34.0.1", False),
+    ("aks/v35.1.0/release.yaml", "aks", "35.1.0", False),
+])
+def test_layout(relative, provider, version, archived):
+    location = parse_release_path(relative)
+    assert location is not None
+    assert (location.provider, str(location.version), location.archived) == (provider, version, archived)
+
+
+def test_layout_root_is_the_folder_above_the_provider_directory():
+    assert str(parse_release_path("/srv/rel/capa/archived/v1.0.0/release.yaml").root) == "/srv/rel"
+    assert str(parse_release_path("capa/v1.0.0/release.yaml").root) == "."
+
+
+@pytest.mark.parametrize("relative", [
+    "capa/34.5.0/release.yaml",  # no v
+    "capa/v34.5.0/README.md",
+    "gcp/v34.5.0/release.yaml",  # unknown directory
+    "capa/vlatest/release.yaml",
+    "capa/vv1.0.0/release.yaml",
+    "release.yaml",
+    "capa/archived/release.yaml",
+])
+def test_not_the_layout(relative):
+    assert parse_release_path(relative) is None
+
+
+def _broken(relative: str):
+    return _load(BROKEN / relative / "release.yaml", BROKEN)
+
+
+def test_broken_yaml_has_a_position():
+    release = _broken("capa/v40.0.0")
+    assert release.kind == INVALID
+    [finding] = release.findings
+    assert "YAML syntax error" in finding.message
+    assert finding.line == 10  # the over-indented "version:" under kubernetes
+
+
+def test_name_that_belongs_to_another_directory():
+    release = _broken("azure/v40.0.0")
+    assert release.kind == INVALID
+    [finding] = release.findings
+    assert "'aws-40.0.0'" in finding.message and "azure/" in finding.message
+    assert "capa/" in finding.message  # the hint where that prefix belongs
+    assert (finding.line, finding.column) == (5, 9)  # metadata.name's value
+
+
+def test_name_version_that_disagrees_with_the_folder():
+    [finding] = _broken("vsphere/v40.1.0").findings
+    assert "40.0.1" in finding.message and "vsphere-40.1.0" in finding.message
+
+
+def test_name_with_a_v():
+    [finding] = _broken("capa/v40.4.0").findings
+    assert "no v" in finding.message
+
+
+def test_missing_kubernetes_component():
+    [finding] = _broken("cloud-director/v40.0.0").findings
+    assert "no kubernetes" in finding.message
+
+
+def test_os_tooling_that_is_not_a_version_points_at_its_line():
+    release = _broken("proxmox/v40.0.0")
+    [finding] = release.findings
+    assert finding.message.startswith("os-tooling version:")
+    lines = (BROKEN / "proxmox/v40.0.0/release.yaml").read_text().splitlines()
+    assert lines[finding.line - 1].strip() == "version: latest"
+
+
+def test_wrong_kind_and_api_version():
+    messages = [f.message for f in _broken("eks/v40.0.0").findings]
+    assert any("apiVersion" in m for m in messages) and any("kind" in m for m in messages)
+
+
+def test_duplicate_key_and_wrong_shape_and_empty_file():
+    assert "duplicate key 'state'" in _broken("capa/v40.1.0").findings[0].message
+    assert "spec.components must be a list" in _broken("capa/v40.2.0").findings[0].message
+    assert _broken("capa/v40.3.0").kind == INVALID
+
+
+def test_every_broken_fixture_is_invalid_with_a_message():
+    files = release_files(BROKEN)
+    assert len(files) >= 9
+    for path in files:
+        release = _load(path, BROKEN)
+        assert release.kind == INVALID, path
+        assert release.findings and all(f.message for f in release.findings), path
+
+
+def test_written_releases_are_gateable_and_in_every_missing_directory():
+    releases = [_load(p, OVERLAY) for p in release_files(OVERLAY)]
+    assert all(r.kind == GATEABLE for r in releases), [r.findings for r in releases]
+    assert {r.provider for r in releases} >= {"capa", "capmox", "capz", "eks"}
+
+
+def test_flatcar_variant_alongside_os_tooling_is_gated():
+    text = (SAMPLES / "capa/v34.5.0/release.yaml").read_text().replace(
+        "  - name: os-tooling\n", "  - name: flatcar-variant\n    version: 1.0.0\n  - name: os-tooling\n")
+    assert parse_release(text, "capa/v34.5.0/release.yaml").kind == GATEABLE
+
+
+def test_release_without_os_tooling_or_variant_is_skipped_as_legacy():
+    text = (SAMPLES / "capa/v34.5.0/release.yaml").read_text().replace(
+        "  - name: os-tooling\n    version: 1.33.1\n", "")
+    release = parse_release(text, "capa/v34.5.0/release.yaml")
+    assert release.kind == SKIPPED and "no os-tooling" in release.reason
+
+
+def test_a_file_outside_the_layout_cannot_be_gated():
+    text = (SAMPLES / "capa/v34.5.0/release.yaml").read_text()
+    release = parse_release(text, "new-release.yaml")
+    assert release.kind == INVALID
+    assert "cannot tell the provider" in release.findings[0].message
+
+
+def test_kubernetes_with_v_prefix_gives_an_image_name_without_v():
+    text = (SAMPLES / "capa/v34.5.0/release.yaml").read_text().replace(
+        "version: 1.34.10", "version: v1.34.10")
+    release = parse_release(text, "capa/v34.5.0/release.yaml")
+    assert release.image is not None
+    assert release.image.name == "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs"
