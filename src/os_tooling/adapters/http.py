@@ -45,13 +45,28 @@ def where(url: str) -> str:
     return f"{parts.netloc}{parts.path}"
 
 
-def new_session(user_agent: str = "os-tooling") -> requests.Session:
+def new_session(user_agent: str = "os-tooling", pool_size: int = 10) -> requests.Session:
     import requests
+    from requests.adapters import HTTPAdapter
 
     session = requests.Session()
     session.headers["User-Agent"] = user_agent
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
     session.trust_env = True  # HTTPS_PROXY / NO_PROXY / REQUESTS_CA_BUNDLE like any CLI
     return session
+
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def tls_or_loopback(url: str) -> bool:
+    """May secrets and tokens go to this URL? Only over TLS; plain HTTP on loopback (tests)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
@@ -76,6 +91,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 
 def send(session: requests.Session, method: str, url: str, *,
          headers: Mapping[str, str] | None = None, params: Mapping[str, str] | None = None,
+         data: Mapping[str, str] | None = None,
          policy: RetryPolicy | None = None,
          sleep: Callable[[float], None] = time.sleep,
          clock: Callable[[], float] = time.monotonic) -> requests.Response:
@@ -98,8 +114,8 @@ def send(session: requests.Session, method: str, url: str, *,
         problem: str
         wait_hint: float | None = None
         try:
-            response = session.request(method, url, headers=dict(headers or {}),
-                                       params=params, timeout=timeout, allow_redirects=False)
+            response = session.request(method, url, headers=dict(headers or {}), params=params,
+                                       data=data, timeout=timeout, allow_redirects=False)
         except requests.exceptions.Timeout:
             problem = "timed out"
             status = None

@@ -14,6 +14,7 @@ from os_tooling.backends.base import ImageStore, StoreConfig
 BACKENDS: dict[str, str] = {
     "catalog": "os_tooling.backends.catalog",
     "aws-ami": "os_tooling.backends.aws_ami",
+    "azure-gallery": "os_tooling.backends.azure_gallery",
 }
 
 
