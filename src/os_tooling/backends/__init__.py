@@ -15,6 +15,7 @@ BACKENDS: dict[str, str] = {
     "catalog": "os_tooling.backends.catalog",
     "aws-ami": "os_tooling.backends.aws_ami",
     "azure-gallery": "os_tooling.backends.azure_gallery",
+    "s3": "os_tooling.backends.s3",
 }
 
 
