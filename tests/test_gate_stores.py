@@ -137,3 +137,22 @@ def test_config_choosing_the_catalog_per_provider_end_to_end(cli, tmp_path):
                  "--repo-root", SAMPLES, "--format", "json")
     assert result.code == 0, result.out + result.err
     assert json.loads(result.out)["releases"][0]["status"] == "ok"
+
+
+def test_the_examples_in_docs_gate_md_are_valid():
+    import re
+
+    from os_tooling.backends.catalog import parse_catalog
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "gate.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", doc, re.S)
+    catalogs = [b for b in blocks if not b.startswith("providers:")]
+    configs = [b for b in blocks if b.startswith("providers:")]
+    assert catalogs and configs
+    for block in catalogs:
+        assert parse_catalog(block, "docs/gate.md")["capa"]
+    for block in configs:
+        config = parse_config(block, "docs/gate.md")
+        assert config.providers["capmox"].backend == "catalog"
+        assert config.image_builder_repo == "giantswarm/capi-image-builder"

@@ -24,6 +24,10 @@ class ReleaseTree:
             self._listings[key] = _scan(root, directory)
         return self._listings[key]
 
+    def remember(self, path: Path, release: ReleaseCR) -> None:
+        """A release already parsed (an input of this run): no second parse as a previous."""
+        self._parsed.setdefault(str(path), release)
+
     def load(self, path: Path, label: str) -> ReleaseCR | str:
         """The parsed release, or a one-line reason why it cannot be read."""
         key = str(path)

@@ -70,6 +70,7 @@ class _Run:
         else:
             self.make_store = options.store_factory
         self._has_version: dict[Version, bool] = {}
+        self._repo_root = _resolve(options.repo_root) if options.repo_root is not None else None
 
     # -- the whole run -------------------------------------------------------------------------
     def run(self, inputs: Sequence[GateInput]) -> GateResult:
@@ -78,7 +79,10 @@ class _Run:
         releases: list[tuple[GateInput, ReleaseCR]] = []
         for item in inputs:
             text = item.text if item.text is not None else read_text(item.path, "release file")
-            releases.append((item, parse_release(text, item.file, _layout_path(item.path))))
+            resolved = _resolve(item.path)
+            release = parse_release(text, item.file, resolved.as_posix())
+            self.tree.remember(resolved, release)  # a previous release of another input
+            releases.append((item, release))
         answers, similar = self._lookup_images([cr for _, cr in releases if cr.kind == GATEABLE])
         results = [self._result(item, cr, answers, similar) for item, cr in releases]
         notes = list(self.options.notes)
@@ -216,16 +220,14 @@ class _Run:
                   ) -> tuple[gate_policy.Previous | None, str | None]:
         location = cr.path
         assert location is not None
-        own = _resolve(item.path)
-        roots = [_root_of(own, location.archived)]
-        repo_root = self.options.repo_root
-        if repo_root is not None and _resolve(repo_root) not in roots:
-            roots.append(_resolve(repo_root))
+        roots = [_root_of(_resolve(item.path), location.archived)]
+        if self._repo_root is not None and self._repo_root not in roots:
+            roots.append(self._repo_root)
         candidates: list[tuple[Version, Path]] = []
         seen: set[Version] = set()
-        for root in roots:
+        for root in roots:  # the release itself is never lower than itself: no need to skip it
             for version, path in self.tree.releases(root, location.directory):
-                if version not in seen and _resolve(path) != own:
+                if version not in seen:
                     seen.add(version)
                     candidates.append((version, path))
         found = gate_policy.previous_release(location.version, candidates)
@@ -247,26 +249,21 @@ class _Run:
                                     else None), None
 
     def _display(self, path: Path) -> str:
-        root = self.options.repo_root
-        if root is not None:
+        if self._repo_root is not None:
             try:
-                return _resolve(path).relative_to(_resolve(root)).as_posix()
+                return path.relative_to(self._repo_root).as_posix()
             except ValueError:
                 pass
         return str(path)
 
 
 def _resolve(path: Path) -> Path:
+    """Absolute and without symlinks, so that a relative ``release.yaml`` given from inside its
+    folder still shows the layout, and the same file is recognised under two spellings."""
     try:
         return path.resolve()
     except OSError:
         return path.absolute()
-
-
-def _layout_path(path: Path) -> str:
-    """The path whose tail is matched against the release layout (absolute, so that a
-    relative ``release.yaml`` given from inside a release folder still has its folders)."""
-    return _resolve(path).as_posix()
 
 
 def _root_of(own: Path, archived: bool) -> Path:

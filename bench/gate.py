@@ -1,0 +1,161 @@
+"""Gate benchmark: ``os-tooling gate`` over many generated Release CR files.
+
+Scenarios (one function each, chosen with ``--scenario``; ``all`` runs every one):
+
+- ``catalog`` (issue 5): 300 Release CRs across the six image-bearing provider directories, each
+  with a previous release to compare against, all images listed in a catalog file. Prints the
+  time beyond start-up, measured two ways: in-process (the gate's own work) and as a real
+  process minus ``os-tooling --version``. Goal: well under a second.
+
+Run: ``.venv/bin/python bench/gate.py [--scenario catalog] [--files 300] [--runs 5]``.
+Helpers for further scenarios: ``generate_releases`` (files + their image per provider),
+``write_catalog``, ``time_in_process``, ``time_process``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TEMPLATE = ROOT / "tests" / "data" / "releases-sample" / "capa" / "v34.5.0" / "release.yaml"
+# release directory -> (provider, metadata.name prefix)
+DIRECTORIES = {"capa": ("capa", "aws-"), "eks": ("eks", "eks-"), "azure": ("capz", "azure-"),
+               "vsphere": ("capv", "vsphere-"), "cloud-director": ("capvcd", "cloud-director-"),
+               "proxmox": ("capmox", "proxmox-")}
+
+
+@dataclass(frozen=True)
+class Generated:
+    path: Path
+    provider: str
+    image: str
+    flatcar: str
+    kubernetes: str
+    tooling: str
+
+
+def generate_releases(root: Path, count: int, directories: dict[str, tuple[str, str]] = DIRECTORIES
+                      ) -> list[Generated]:
+    """``count`` realistic Release CRs (the real aws-34.5.0 with ~30 apps as the template),
+    spread over ``directories``; every image is distinct, and every release but the first of a
+    major has a previous release with a lower os-tooling minor (so the policy has work to do)."""
+    template = (TEMPLATE.read_text().replace("version: 4593.2.4", "version: @FLATCAR@")
+                .replace("version: 1.34.10", "version: @KUBERNETES@")
+                .replace("version: 1.33.1", "version: @TOOLING@"))
+    out: list[Generated] = []
+    names = list(directories)
+    for i in range(count):
+        directory = names[i % len(names)]
+        provider, prefix = directories[directory]
+        index = i // len(names)
+        major, minor = 30 + index // 10, index % 10
+        version = f"{major}.{minor}.0"
+        flatcar, kubernetes, tooling = f"4593.2.{index % 7}", f"1.{major}.{minor}", f"1.{index}.0"
+        text = (template.replace("name: aws-34.5.0", f"name: {prefix}{version}")
+                .replace("@FLATCAR@", flatcar).replace("@KUBERNETES@", kubernetes)
+                .replace("@TOOLING@", tooling))
+        path = root / directory / f"v{version}" / "release.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        image = f"flatcar-stable-{flatcar}-kube-{kubernetes}-tooling-{tooling}-gs"
+        out.append(Generated(path, provider, image, flatcar, kubernetes, tooling))
+    return out
+
+
+def write_catalog(path: Path, releases: list[Generated], noise_per_provider: int = 500) -> Path:
+    """A catalog listing every generated image, plus unrelated images as a real one would."""
+    by_provider: dict[str, list[str]] = {}
+    for r in releases:
+        by_provider.setdefault(r.provider, []).append(r.image)
+    lines = []
+    for provider, images in by_provider.items():
+        lines.append(f"{provider}:")
+        lines += [f"  - {name}" for name in images]
+        lines += [f"  - flatcar-stable-3815.2.{n % 9}-kube-1.29.{n}-tooling-1.{n}.0-gs"
+                  for n in range(noise_per_provider)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def time_in_process(argv: list[str], runs: int) -> tuple[float, int, str]:
+    """Median seconds of ``main(argv)`` in this process (fresh caches each run)."""
+    from os_tooling.backends import catalog
+    from os_tooling.cli.main import main
+
+    times, code, out = [], 0, ""
+    for _ in range(runs):
+        catalog._CACHE.clear()
+        buffer = io.StringIO()
+        start = time.perf_counter()
+        with contextlib.redirect_stdout(buffer):
+            code = main(argv)
+        times.append(time.perf_counter() - start)
+        out = buffer.getvalue()
+    return statistics.median(times), code, out
+
+
+def time_process(args: list[str], runs: int) -> float:
+    """Median wall seconds of ``os-tooling ARGS`` as a real process."""
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run([str(BIN / "os-tooling"), *args], capture_output=True)
+        times.append(time.perf_counter() - start)
+        if proc.returncode not in (0, 1):
+            raise SystemExit(f"os-tooling {args[:1]} failed: {proc.stderr.decode()[-300:]}")
+    return statistics.median(times)
+
+
+def scenario_catalog(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "releases"
+        releases = generate_releases(root, args.files)
+        catalog = write_catalog(Path(tmp) / "catalog.yaml", releases)
+        gate_args = ["gate", *[str(r.path) for r in releases], "--catalog", str(catalog),
+                     "--repo-root", str(root), "--format", "json"]
+        work, code, out = time_in_process(gate_args, args.runs)
+        if code != 0 or '"ok": true' not in out:
+            raise SystemExit(f"gate did not pass on generated releases (exit {code})")
+        startup = time_process(["--version"], args.runs)
+        whole = time_process(gate_args[:], args.runs)
+    providers = len({r.provider for r in releases})
+    images = len({(r.provider, r.image) for r in releases})
+    print(f"scenario catalog: {len(releases)} Release CRs, {images} images, {providers} providers, "
+          f"median of {args.runs} runs")
+    print(f"gate work, in-process            {work * 1000:8.1f} ms  (goal well under 1000 ms: "
+          f"{'met' if work < 1 else 'NOT met'})")
+    print(f"os-tooling --version (start-up)  {startup * 1000:8.1f} ms")
+    print(f"os-tooling gate, whole process   {whole * 1000:8.1f} ms")
+    print(f"gate beyond start-up             {(whole - startup) * 1000:8.1f} ms  "
+          f"= {(whole - startup) / len(releases) * 1000:.2f} ms per release file")
+
+
+SCENARIOS: dict[str, Callable[[argparse.Namespace], None]] = {
+    "catalog": scenario_catalog,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", choices=[*SCENARIOS, "all"], default="all")
+    parser.add_argument("--files", type=int, default=300, help="Release CR files (default 300)")
+    parser.add_argument("--runs", type=int, default=5, help="runs per measurement (median)")
+    args = parser.parse_args()
+    for name, scenario in SCENARIOS.items():
+        if args.scenario in (name, "all"):
+            scenario(args)
+
+
+if __name__ == "__main__":
+    main()
