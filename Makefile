@@ -40,6 +40,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/plan_scale.py
+	$(BIN)/python bench/gate.py
 
 clean:
 	rm -rf $(VENV) tools/renovate/node_modules .pytest_cache
