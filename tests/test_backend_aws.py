@@ -3,6 +3,8 @@ with a loopback proxy in front that logs every call and injects throttling and d
 
 from __future__ import annotations
 
+import json
+import os
 import time
 
 import boto3
@@ -15,6 +17,7 @@ from os_tooling.backends.aws_ami import FILTER_VALUE_LIMIT, Store, chunks
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, StoreConfig
 from os_tooling.core.naming import ImageRef
 from os_tooling.errors import UsageError
+from tests.conftest import run_subprocess
 from tests.fakes.latency_proxy import (
     EC2_AUTH_FAILURE_BODY,
     EC2_DENIED_BODY,
@@ -23,7 +26,8 @@ from tests.fakes.latency_proxy import (
     LatencyProxy,
     ec2_action,
 )
-from tests.fakes.moto_server import CHINA_ACCOUNT_ID, MOTO_ACCOUNT_ID, NOWHERE
+from tests.fakes.moto_server import CHINA_ACCOUNT_ID, MOTO_ACCOUNT_ID, NOWHERE, aws_env
+from tests.gate_helpers import make_releases_repo
 
 pytest_plugins = ["tests.fakes.moto_server"]  # fixtures: moto, moto_china
 
@@ -322,3 +326,74 @@ def test_chunks_keep_order_and_respect_the_limit(values):
     assert [v for part in parts for v in part] == values
     assert all(0 < len(part) <= FILTER_VALUE_LIMIT for part in parts)
     assert len(parts) == -(-len(values) // FILTER_VALUE_LIMIT)
+
+
+# -- through the CLI: `os-tooling gate --config` in a subprocess, AWS_ENDPOINT_URL at moto ------
+CAPA = ImageRef("4593.2.4", "1.34.10", "1.33.1")  # capa/v34.5.0 of the real sample
+EKS = ImageRef("4459.2.3", "1.34.4", "1.26.4")  # eks/v34.0.1
+
+
+def gate(releases, config_text: str, *files: str, env: dict):
+    config = releases / "gate.yaml"
+    config.write_text(config_text)
+    result = run_subprocess("gate", *files, "--config", config, "--repo-root", releases,
+                            "--format", "json", cwd=releases, env=env)
+    assert result.code in (0, 1), result.err  # never 2 or 3 (internal error)
+    assert "Traceback" not in result.err
+    return result.code, {r["file"]: r for r in json.loads(result.out)["releases"]}
+
+
+def image_check(release: dict) -> dict:
+    return next(c for c in release["checks"] if c["name"] == "image")
+
+
+def test_cli_gate_with_aws_config(proxy, moto_china, china, tmp_path):
+    releases = make_releases_repo(tmp_path / "releases")
+    for region in ["eu-west-1", "us-east-1"]:
+        seed(region, CAPA.name)
+        seed(region, EKS.name)
+    seed("cn-north-1", CAPA.name, moto_china)  # EKS image not in China: missing there
+    seed("eu-west-1", "flatcar-stable-4459.2.3-kube-1.34.4-tooling-1.26.0-gs")
+    seed("us-east-1", "flatcar-stable-4459.2.3-kube-1.34.4-tooling-1.26.0-gs")
+    seed("cn-north-1", "flatcar-stable-4459.2.3-kube-1.34.4-tooling-1.26.0-gs", moto_china)
+    block = "{backend: aws-ami, regions: [eu-west-1, us-east-1, cn-north-1], chinaProfile: china}"
+    code, by_file = gate(releases, f"providers:\n  capa: {block}\n  eks: {block}\n",
+                         "capa/v34.5.0/release.yaml", "eks/v34.0.1/release.yaml",
+                         env={**aws_env(proxy.url), "AWS_CONFIG_FILE": os.environ["AWS_CONFIG_FILE"]})
+
+    assert code == 1
+    capa, eks = by_file["capa/v34.5.0/release.yaml"], by_file["eks/v34.0.1/release.yaml"]
+    assert capa["status"] == "ok" and image_check(capa)["status"] == "ok"
+    assert eks["status"] == "missing"
+    assert "missing in cn-north-1" in image_check(eks)["message"]
+    assert eks["similar"] == ["flatcar-stable-4459.2.3-kube-1.34.4-tooling-1.26.0-gs"]
+    exact = [c for c in proxy.requests("DescribeImages") if "*" not in "".join(c.filter_values)]
+    wildcard = [c for c in proxy.requests("DescribeImages") if "*" in "".join(c.filter_values)]
+    assert sorted(c.region for c in exact) == sorted(["eu-west-1", "us-east-1", "cn-north-1"] * 2)
+    assert sorted(c.region for c in wildcard) == ["cn-north-1", "eu-west-1", "us-east-1"]  # eks only
+
+
+def test_cli_gate_region_errors_are_never_ok(proxy, tmp_path):
+    releases = make_releases_repo(tmp_path / "releases")
+    seed("eu-west-1", CAPA.name)
+    proxy.inject(Fault(ec2_action("DescribeImages", region="eu-west-1"), 503,
+                       EC2_THROTTLE_BODY, times=100))
+    code, by_file = gate(
+        releases, "providers:\n  capa: {regions: [eu-west-1], maxAttempts: 2}\n",
+        "capa/v34.5.0/release.yaml", env=aws_env(proxy.url))
+    release = by_file["capa/v34.5.0/release.yaml"]
+    assert code == 1
+    assert release["status"] == "error"
+    assert "eu-west-1: EC2 still throttling (RequestLimitExceeded)" in image_check(release)["message"]
+
+
+def test_cli_gate_default_aws_config_without_config_file(moto, tmp_path):
+    releases = make_releases_repo(tmp_path / "releases")
+    for region in ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"]:
+        seed(region, CAPA.name)
+    result = run_subprocess("gate", "capa/v34.5.0/release.yaml", "--repo-root", releases,
+                            "--format", "json", cwd=releases, env=aws_env(moto.url))
+    assert result.code == 0, result.out + result.err
+    [release] = json.loads(result.out)["releases"]
+    assert [loc.split(":")[0] for loc in image_check(release)["locations"]] == [
+        "eu-west-1", "eu-central-1", "us-east-1", "us-west-2"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from os_tooling.adapters.http import HttpError, RetryPolicy, retry_after_seconds, send
@@ -10,7 +12,9 @@ from os_tooling.backends.azure_gallery import DEFAULT_GALLERY, Store
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, StoreConfig
 from os_tooling.core.naming import ImageRef
 from os_tooling.errors import UsageError
+from tests.conftest import run_subprocess
 from tests.fakes.azure import AzureFault, FakeAzure
+from tests.gate_helpers import make_releases_repo
 
 A = ImageRef("4593.2.4", "1.34.10", "1.33.1")
 B = ImageRef("4593.2.4", "1.34.10", "1.34.0")
@@ -222,3 +226,34 @@ def test_retry_after_forms():
     assert retry_after_seconds("Thu, 01 Jan 2037 00:00:10 GMT", now=2114380800.0) == 10
     assert retry_after_seconds("soon") is None
     assert retry_after_seconds("-4") == 0
+
+
+# -- through the CLI: `os-tooling gate --config` in a subprocess --------------------------------
+def test_cli_gate_with_azure_config(azure, tmp_path):
+    releases = make_releases_repo(tmp_path / "releases")
+    image = "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs"  # azure/v34.5.0
+    config = releases / "gate.yaml"
+    config.write_text(f"providers:\n  capz:\n    subscription: {azure.subscription}\n"
+                      f"    resourceGroup: {azure.resource_group}\n    endpoint: {azure.url}\n")
+    env = {"AZURE_AUTHORITY_HOST": azure.url, "AZURE_TENANT_ID": azure.tenant,
+           "AZURE_CLIENT_ID": azure.client_id, "AZURE_CLIENT_SECRET": azure.client_secret}
+
+    def gate():
+        result = run_subprocess("gate", "azure/v34.5.0/release.yaml", "--config", config,
+                                "--repo-root", releases, "--format", "json", cwd=releases,
+                                env=env)
+        assert result.code in (0, 1) and "Traceback" not in result.err, result.err
+        assert azure.client_secret not in result.out + result.err
+        [release] = json.loads(result.out)["releases"]
+        return result.code, release, next(c for c in release["checks"] if c["name"] == "image")
+
+    azure.add_image(G, image, "4593.2.3")
+    code, release, check = gate()
+    assert (code, release["status"], check["status"]) == (1, "missing", "missing")
+    assert "has no version 4593.2.4" in check["message"]
+
+    azure.add_image(G, image, "4593.2.4")
+    azure.inject(AzureFault("/versions/", 429, times=1, retry_after="0"))
+    code, release, check = gate()
+    assert (code, release["status"], check["status"]) == (0, "ok", "ok")
+    assert check["locations"] == [f"{G}/{image}/4593.2.4"]

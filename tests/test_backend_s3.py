@@ -3,6 +3,8 @@ through the loopback proxy that injects 403s and 5xx."""
 
 from __future__ import annotations
 
+import json
+
 import boto3
 import pytest
 
@@ -11,7 +13,10 @@ from os_tooling.backends.base import ERROR, MISSING, PRESENT, StoreConfig
 from os_tooling.backends.s3 import DEFAULT_BUCKET, Store
 from os_tooling.core.naming import ImageRef
 from os_tooling.errors import UsageError
+from tests.conftest import run_subprocess
 from tests.fakes.latency_proxy import S3_DENIED_BODY, Fault, LatencyProxy
+from tests.fakes.moto_server import aws_env
+from tests.gate_helpers import make_releases_repo
 
 pytest_plugins = ["tests.fakes.moto_server"]  # fixture: moto
 
@@ -166,3 +171,25 @@ def test_bad_options_are_usage_errors(provider, options, message):
     with pytest.raises(UsageError) as info:
         store(provider, **options)
     assert message in str(info.value)
+
+
+# -- through the CLI: `os-tooling gate --config` in a subprocess, AWS_ENDPOINT_URL at moto ------
+def test_cli_gate_with_s3_config(s3, proxy, tmp_path):
+    releases = make_releases_repo(tmp_path / "releases")
+    vsphere = ImageRef("4593.2.4", "1.34.10", "1.33.1")  # vsphere/v34.5.0 of the real sample
+    s3.put(ova(vsphere))
+    config = releases / "gate.yaml"
+    config.write_text("providers:\n  capv: {backend: s3, bucket: gs-public-capi-vm-images}\n")
+
+    def gate():
+        result = run_subprocess("gate", "vsphere/v34.5.0/release.yaml", "--config", config,
+                                "--repo-root", releases, "--format", "json", cwd=releases,
+                                env=aws_env(proxy.url))
+        assert result.code in (0, 1) and "Traceback" not in result.err, result.err
+        [release] = json.loads(result.out)["releases"]
+        return result.code, release["status"]
+
+    assert gate() == (0, "ok")
+    proxy.inject(Fault(lambda seen: seen.method == "HEAD", 403, times=100))
+    assert gate() == (1, "error")
+    assert all(r.access_key is None for r in proxy.requests())  # the public bucket: no keys
