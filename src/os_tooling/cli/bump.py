@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+import argparse
+
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_json
+
+HELP = ("set the os-tooling component of a Release CR (only the version string changes), "
+        "refusing a version whose node image does not exist unless --force")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="RELEASE_FILE", help="<dir>/v<version>/release.yaml")
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--to-tooling", metavar="VERSION", help="the os-tooling version to set")
+    target.add_argument("--latest", action="store_true",
+                        help="the newest os-tooling version whose image exists for this provider")
+    parser.add_argument("--force", action="store_true", help="set the version even if its image is missing")
+    parser.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
+    parser.add_argument("--config", metavar="FILE", help="gate config: image store per provider")
+    parser.add_argument("--catalog", metavar="FILE", help="catalog of image names for every provider")
+    parser.add_argument("--tooling-repo", metavar="PATH",
+                        help="local image builder checkout: print the binary changes between the versions")
+    add_format(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    import os
+    import tempfile
+    from pathlib import Path
+
+    from os_tooling.adapters.files import read_text
+    from os_tooling.backends import make_store
+    from os_tooling.core.cr_edit import EditError, set_component_version
+    from os_tooling.core.naming import ImageRef
+    from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, parse_release
+    from os_tooling.core.versions import Version, VersionError
+    from os_tooling.errors import UsageError
+    from os_tooling.gate.config import default_config, load_config
+
+    text = read_text(args.file, "release file")
+    release = parse_release(text, args.file)
+    if release.kind != GATEABLE or release.image is None:
+        why = release.reason or "; ".join(f.message for f in release.findings) or "not a gateable release"
+        return _fail(args, f"{args.file}: cannot bump os-tooling: {why}")
+    config = load_config(args.config) if args.config else default_config()
+    if args.catalog:
+        config = config.with_catalog(args.catalog)
+    provider = release.provider
+    assert provider is not None
+    current = release.components[OS_TOOLING].version.strip()
+    image = release.image
+
+    if args.latest:
+        from os_tooling.discovery import discover
+
+        newest = discover(image.flatcar, image.kubernetes, [provider], config).newest
+        if newest is None:
+            return _fail(args, f"no os-tooling version has an image for {provider} with flatcar "
+                               f"{image.flatcar} and kubernetes {image.kubernetes}")
+        target = newest.version
+    else:
+        try:
+            target = Version.parse(args.to_tooling.strip())
+        except VersionError as exc:
+            raise UsageError(f"--to-tooling: {exc}") from None
+
+    ref = ImageRef(image.flatcar, image.kubernetes, target.core)
+    answer = make_store(config.store_config(provider)).lookup([ref]).get(ref.name)
+    exists = answer is not None and answer.status == "present"
+    if not exists and not args.force:
+        detail = f" ({answer.detail})" if answer and answer.detail else ""
+        return _fail(args, f"refusing to set os-tooling {target.core}: image {ref.name} is "
+                           f"{answer.status if answer else 'unknown'} for {provider}{detail}; "
+                           "use --force to set it anyway")
+    try:
+        new_text, old = set_component_version(text, OS_TOOLING, target.core, args.file)
+    except EditError as exc:
+        return _fail(args, str(exc))
+    changed = new_text != text
+    if changed and not args.dry_run:
+        path = Path(args.file)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bump-")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(new_text)
+        os.replace(tmp, path)
+
+    binaries = _binary_changes(args.tooling_repo, current, target.core)
+    result = {"file": args.file, "provider": provider, "from": old, "to": target.core,
+              "image": ref.name, "image_exists": exists, "changed": changed,
+              "written": changed and not args.dry_run, "binary_changes": binaries}
+    if args.format == "json":
+        emit_json(result)
+    else:
+        verb = "would set" if args.dry_run else "set"
+        lines = [f"{args.file}: os-tooling already {old}" if not changed
+                 else f"{args.file}: {verb} os-tooling {old} -> {target.core}"]
+        lines.append(f"image {ref.name}: " + ("exists" if exists else "MISSING (--force)"))
+        lines += binaries
+        if args.format == "markdown":
+            from os_tooling.report.escape import md
+
+            emit("\n".join(f"- {md(line)}" for line in lines))
+        else:
+            emit("\n".join(lines))
+    return EXIT_OK
+
+
+def _binary_changes(tooling_repo: str | None, old: str, new: str) -> list[str]:
+    """diff lines for the release notes, when a tooling checkout can tell."""
+    if not tooling_repo:
+        return []
+    from os_tooling.core.policy import PlanOptions, plan
+    from os_tooling.core.versions import Version
+    from os_tooling.gate.tooling import LocalTooling
+    from os_tooling.report.release import diff_lines
+
+    source = LocalTooling(tooling_repo)
+    before, after = Version.try_parse(old), Version.parse(new)
+    if before is None:
+        return [f"binary changes unknown: {old!r} is not a version"]
+    a, b = source.manifest(before), source.manifest(after)
+    if a.manifest is None or b.manifest is None:
+        return [f"binary changes unknown: {a.reason or b.reason}"]
+    changes = plan(a.manifest, b.manifest, PlanOptions(allow_downgrade=True)).changes
+    return diff_lines(before, after, changes)
+
+
+def _fail(args: argparse.Namespace, message: str) -> int:
+    import sys
+
+    if args.format == "json":
+        emit_json({"file": args.file, "changed": False, "error": message})
+    print(f"os-tooling bump: {message}", file=sys.stderr)
+    return EXIT_FINDING

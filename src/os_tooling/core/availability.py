@@ -1,0 +1,62 @@
+"""Which os-tooling versions have node images for every requested provider (pure).
+
+Input: for one flatcar + kubernetes pair, the candidate os-tooling versions and, per provider,
+the store's answer for each candidate image. Output: the versions newest first, each with where
+it is missing. Nothing here talks to a store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from os_tooling.core.naming import image_name, parse_image_name, similar_prefix
+from os_tooling.core.versions import Version
+
+
+@dataclass(frozen=True)
+class ProviderAnswer:
+    status: str  # present | missing | error
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class VersionAvailability:
+    version: Version
+    image: str
+    providers: Mapping[str, ProviderAnswer]
+
+    @property
+    def available(self) -> bool:
+        return all(a.status == "present" for a in self.providers.values())
+
+    @property
+    def missing_for(self) -> list[str]:
+        return [p for p, a in self.providers.items() if a.status != "present"]
+
+    def to_dict(self) -> dict:
+        return {"version": str(self.version), "image": self.image, "available": self.available,
+                "providers": {p: {"status": a.status, "detail": a.detail}
+                              for p, a in self.providers.items()}}
+
+
+def candidate_versions(flatcar: str, kubernetes: str, names: Iterable[str]) -> list[Version]:
+    """os-tooling versions of the image names that are for exactly this flatcar + kubernetes."""
+    prefix = similar_prefix(flatcar, kubernetes)
+    versions: set[Version] = set()
+    for name in names:
+        ref = parse_image_name(name) if name.startswith(prefix) else None
+        version = Version.try_parse(ref.tooling) if ref else None
+        if version is not None and version.build is None and image_name(
+                flatcar, kubernetes, ref.tooling) == name:  # no provider suffix, no oddities
+            versions.add(version)
+    return sorted(versions, reverse=True)
+
+
+def rank(rows: Iterable[VersionAvailability]) -> list[VersionAvailability]:
+    """Newest first."""
+    return sorted(rows, key=lambda row: row.version, reverse=True)
+
+
+def newest_available(rows: Iterable[VersionAvailability]) -> VersionAvailability | None:
+    return next((row for row in rank(rows) if row.available), None)

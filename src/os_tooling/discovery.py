@@ -1,0 +1,56 @@
+"""Image discovery: ask each provider's store which os-tooling versions exist for a
+flatcar + kubernetes pair, then check every candidate everywhere (two batched calls per store).
+
+Candidates come from the stores' near-miss query (``similar``); the exact per-provider answer
+for each candidate then comes from ``lookup``, so "missing" carries the store's own detail
+(e.g. "missing in us-west-2").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from os_tooling.backends import make_store
+from os_tooling.core.availability import (ProviderAnswer, VersionAvailability, candidate_versions,
+                                          newest_available, rank)
+from os_tooling.core.naming import ImageNameError, ImageRef, image_name
+from os_tooling.gate.config import GateConfig
+
+_PROBE_TOOLING = "0.0.0"  # no real release: every existing image is "another version" of it
+
+
+@dataclass
+class Discovery:
+    flatcar: str
+    kubernetes: str
+    providers: list[str]
+    versions: list[VersionAvailability]
+
+    @property
+    def newest(self) -> VersionAvailability | None:
+        return newest_available(self.versions)
+
+
+def discover(flatcar: str, kubernetes: str, providers: list[str], config: GateConfig) -> Discovery:
+    try:
+        image_name(flatcar, kubernetes, _PROBE_TOOLING)
+    except ImageNameError as exc:
+        raise ValueError(str(exc)) from None
+    probe = ImageRef(flatcar, kubernetes, _PROBE_TOOLING)
+    stores = {p: make_store(config.store_config(p)) for p in providers}
+    names: set[str] = set()
+    for store in stores.values():
+        for found in store.similar([probe]).values():
+            names.update(found)
+    versions = candidate_versions(flatcar, kubernetes, names)
+    refs = [ImageRef(flatcar, kubernetes, str(v)) for v in versions]
+    answers = {p: store.lookup(refs) if refs else {} for p, store in stores.items()}
+    rows = []
+    for version, ref in zip(versions, refs, strict=True):
+        per_provider = {}
+        for p in providers:
+            answer = answers[p].get(ref.name)
+            per_provider[p] = (ProviderAnswer(answer.status, answer.detail) if answer
+                               else ProviderAnswer("error", "the store gave no answer"))
+        rows.append(VersionAvailability(version, ref.name, per_provider))
+    return Discovery(flatcar, kubernetes, providers, rank(rows))
