@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from os_tooling.backends import make_store
-from os_tooling.core.availability import (ProviderAnswer, VersionAvailability, candidate_versions,
-                                          newest_available, rank)
+from os_tooling.core.availability import ProviderAnswer, VersionAvailability, candidate_versions, newest_available, rank
 from os_tooling.core.naming import ImageNameError, ImageRef, image_name
 from os_tooling.gate.config import GateConfig
 
