@@ -17,6 +17,9 @@ COMMANDS: dict[str, str] = {
     "schema": "os_tooling.cli.schema",
     "plan": "os_tooling.cli.plan",
     "image-name": "os_tooling.cli.image_name",
+    "release": "os_tooling.cli.release",
+    "describe": "os_tooling.cli.describe",
+    "diff": "os_tooling.cli.diff",
     "gate": "os_tooling.cli.gate",
 }
 

@@ -1,0 +1,170 @@
+"""os-tooling versions as tags of capi-image-builder on GitHub, and the binaries they hold.
+
+The GitHub sibling of ``adapters.tooling_repo.LocalToolingRepo`` with the same methods
+(``tags``, ``has_version``, ``versions``, ``manifest``), so ``describe``, ``diff`` and the gate
+take either. Two ways to read a version's binaries:
+
+- ``source="contents"``: the manifest file at the tag (contents API, ``ref=<tag>``);
+- ``source="asset"``: the ``os-tooling.json`` asset that ``release`` attaches (tools with
+  versions and providers; no policy, no annotations).
+
+Errors talking to GitHub raise ``ToolingRepoError`` (one line; ``usage`` is True for setup
+problems such as a bad token or an unknown repository). Each answer is cached per instance.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from os_tooling.adapters import github_client as ghc
+from os_tooling.core.manifest import Manifest, Tool, parse_manifest
+from os_tooling.core.versions import Version, VersionError
+
+if TYPE_CHECKING:
+    from github.Repository import Repository
+
+ASSET_NAME = "os-tooling.json"
+MAX_ASSET_BYTES = 5 * 1024 * 1024
+
+
+class ToolingRepoError(Exception):
+    def __init__(self, message: str, usage: bool = False):
+        super().__init__(message)
+        self.usage = usage
+
+
+def parse_version_tag(name: str, prefix: str) -> Version | None:
+    """``v1.2.3`` -> 1.2.3 with prefix ``v``; None for anything else (build metadata included).
+
+    The same rule as ``adapters.git.version_tags`` applies to local tags.
+    """
+    if not name.startswith(prefix):
+        return None
+    rest = name[len(prefix):]
+    if not rest or rest.startswith("v"):
+        return None
+    version = Version.try_parse(rest)
+    return version if version is not None and version.build is None else None
+
+
+class GitHubToolingRepo:
+    def __init__(self, repo: Repository, full_name: str, *, manifest_path: str = "os-tooling.yaml",
+                 tag_prefix: str = "v", source: str = "contents"):
+        if source not in ("contents", "asset"):
+            raise ValueError(f"unknown source {source!r}")
+        self.repo = repo
+        self.full_name = full_name
+        self.manifest_path = manifest_path
+        self.tag_prefix = tag_prefix
+        self.source = source
+        self._tags: dict[Version, str] | None = None
+        self._manifests: dict[Version, Manifest | None] = {}
+        self.problem: str | None = None  # why the last manifest() returned None
+
+    @classmethod
+    def from_settings(cls, settings: ghc.ClientSettings, full_name: str, **kwargs: Any
+                      ) -> GitHubToolingRepo:
+        return cls(ghc.open_repo(ghc.build_client(settings), full_name), full_name, **kwargs)
+
+    def _call(self, doing: str, call: Any) -> Any:
+        from github import UnknownObjectException
+
+        try:
+            return call()
+        except UnknownObjectException:
+            return None
+        except Exception as exc:
+            if ghc.is_github_error(exc):
+                raise ToolingRepoError(ghc.explain(exc, f"{doing} ({self.full_name})"),
+                                       usage=ghc.is_auth_problem(exc)) from None
+            raise
+
+    def tags(self) -> dict[Version, str]:
+        if self._tags is None:
+            refs = self._call("listing tags", lambda: list(
+                self.repo.get_git_matching_refs(f"tags/{self.tag_prefix}")))
+            if refs is None:  # 404: the repository itself is unknown (or invisible)
+                raise ToolingRepoError(f"GitHub repository {self.full_name} not found (or the "
+                                       "token cannot see it)", usage=True)
+            tags: dict[Version, str] = {}
+            for ref in refs:
+                name = ref.ref.removeprefix("refs/tags/")
+                version = parse_version_tag(name, self.tag_prefix)
+                if version is not None:
+                    tags[version] = name
+            self._tags = tags
+        return self._tags
+
+    def has_version(self, version: Version) -> bool:
+        return version in self.tags()
+
+    def versions(self) -> list[Version]:
+        return sorted(self.tags(), reverse=True)
+
+    def manifest(self, version: Version) -> Manifest | None:
+        """The binaries of a version; None when the tag, the file or the asset is missing or
+        invalid (``problem`` says which)."""
+        if version not in self._manifests:
+            self._manifests[version] = self._load(version)
+        return self._manifests[version]
+
+    def _load(self, version: Version) -> Manifest | None:
+        tag = self.tags().get(version)
+        if tag is None:
+            self.problem = f"no tag {self.tag_prefix}{version.core} in {self.full_name}"
+            return None
+        if self.source == "asset":
+            return self._from_asset(tag)
+        content = self._call(f"reading {self.manifest_path} at {tag}",
+                             lambda: self.repo.get_contents(self.manifest_path, ref=tag))
+        if content is None or isinstance(content, list):
+            self.problem = f"{self.manifest_path} does not exist at {tag}"
+            return None
+        from os_tooling.adapters.files import decode_text
+
+        try:
+            text = decode_text(content.decoded_content, f"{tag}:{self.manifest_path}")
+        except Exception as exc:  # UsageError: not text
+            self.problem = str(exc)
+            return None
+        report = parse_manifest(text, f"{tag}:{self.manifest_path}")
+        if report.manifest is None:
+            self.problem = f"{tag}:{self.manifest_path} is invalid: " + "; ".join(
+                e.message for e in report.errors[:3])
+        return report.manifest
+
+    def _from_asset(self, tag: str) -> Manifest | None:
+        release = self._call(f"reading the release of {tag}", lambda: self.repo.get_release(tag))
+        if release is None:
+            self.problem = f"{tag} has no GitHub release"
+            return None
+        asset = next((a for a in release.assets if a.name == ASSET_NAME), None)
+        if asset is None:
+            self.problem = f"the release of {tag} has no {ASSET_NAME} asset"
+            return None
+        if asset.size > MAX_ASSET_BYTES:
+            self.problem = f"{ASSET_NAME} of {tag} is too large ({asset.size} bytes)"
+            return None
+
+        def download() -> bytes:
+            _status, _headers, chunks = asset.download_asset(None, chunk_size=65536)
+            return b"".join(chunks)
+
+        data = self._call(f"downloading {ASSET_NAME} of {tag}", download)
+        try:
+            return manifest_from_payload(json.loads(data))
+        except (ValueError, TypeError, KeyError, VersionError) as exc:
+            self.problem = f"{ASSET_NAME} of {tag} is not a valid payload: {exc}"
+            return None
+
+
+def manifest_from_payload(data: dict) -> Manifest:
+    """The tools of an ``os-tooling.json`` payload as a Manifest (default policy)."""
+    tools = []
+    for item in data["tools"]:
+        providers = item.get("providers") or []
+        if not isinstance(item["name"], str) or not all(isinstance(p, str) for p in providers):
+            raise TypeError("tool name and providers must be strings")
+        tools.append(Tool(item["name"], Version.parse(item["version"]), tuple(providers)))
+    return Manifest(tuple(tools))

@@ -1,0 +1,116 @@
+"""Reports for ``release``, ``describe`` and ``diff``: text, JSON and Markdown."""
+
+from __future__ import annotations
+
+from os_tooling.core.manifest import Manifest
+from os_tooling.core.policy import Change
+from os_tooling.core.versions import Version
+from os_tooling.releasing.service import ReleaseResult
+from os_tooling.report.escape import md, md_code, table
+
+_HEADLINES = {
+    "released": "released os-tooling {version} ({level}): tag {tag} at {commit}",
+    "repaired": "repaired os-tooling {version}: tag {tag} at {commit} now has its release",
+    "already-released": "already released: commit {commit} is os-tooling {version} (tag {tag})",
+    "nothing-to-release": "no release: nothing changed the images since {tag}",
+    "contained": "no release: commit {commit} is already part of {tag}",
+    "dry-run": "dry run: would release os-tooling {version} ({level}) as tag {tag} at {commit}",
+}
+
+
+def headline(result: ReleaseResult) -> str:
+    return _HEADLINES[result.outcome].format(
+        version=result.version.core if result.version else "?", level=result.level,
+        tag=result.tag, commit=result.commit[:12])
+
+
+# -- release ----------------------------------------------------------------------------------
+def release_text(result: ReleaseResult) -> str:
+    lines = [headline(result)]
+    if result.previous_version is not None and result.outcome in ("released", "dry-run"):
+        lines.append(f"  previous: {result.previous_version.core} ({result.previous_tag})")
+    if result.release_url:
+        lines.append(f"  release: {result.release_url}")
+    for change in result.changes:
+        lines.append("  " + change_line(change))
+    lines += [f"note: {m}" for m in result.messages]
+    return "\n".join(lines)
+
+
+def release_markdown(result: ReleaseResult) -> str:
+    if result.notes and result.outcome in ("released", "repaired", "already-released", "dry-run"):
+        prefix = "> Dry run: nothing was tagged or published.\n\n" if result.dry_run else ""
+        return prefix + result.notes
+    return f"### os-tooling release\n\n{md(headline(result))}" + "".join(
+        f"\n\n> {md(m)}" for m in result.messages)
+
+
+def change_line(change: Change) -> str:
+    """``teleport 17.1.4 -> 17.4.2 (minor)``; added/removed/provider rows say so."""
+    name = change.tool or "(declared)"
+    if change.kind == "added":
+        return f"{name} {change.new} added ({change.level})"
+    if change.kind == "removed":
+        return f"{name} {change.old} removed ({change.level})"
+    if change.kind.startswith("provider"):
+        return f"{name}: {change.reason} ({change.level})"
+    if change.kind == "declared":
+        return f"{change.reason} ({change.level})"
+    return f"{name} {change.old} -> {change.new} ({change.level})"
+
+
+# -- describe ---------------------------------------------------------------------------------
+def describe_json(version: Version, tag: str, manifest: Manifest, source: str) -> dict:
+    return {"version": version.core, "tag": tag, "source": source,
+            "tools": [t.to_dict() for t in manifest.tools]}
+
+
+def describe_text(version: Version, tag: str, manifest: Manifest, source: str) -> str:
+    lines = [f"os-tooling {version.core} (tag {tag}, from {source}):"]
+    width = max((len(t.name) for t in manifest.tools), default=0)
+    vwidth = max((len(str(t.version)) for t in manifest.tools), default=0)
+    for tool in manifest.tools:
+        lines.append(f"  {tool.name:<{width}}  {str(tool.version):<{vwidth}}  "
+                     f"{', '.join(tool.providers)}")
+    if not manifest.tools:
+        lines.append("  (no binaries)")
+    return "\n".join(lines)
+
+
+def describe_markdown(version: Version, tag: str, manifest: Manifest, source: str) -> str:
+    rows = [[md(t.name), md_code(t.version), ", ".join(md(p) for p in t.providers)]
+            for t in manifest.tools]
+    return "\n".join([f"### os-tooling {md(version.core)}", "",
+                      table(["Binary", "Version", "Providers"], rows) if rows else "No binaries."])
+
+
+# -- diff -------------------------------------------------------------------------------------
+def diff_lines(old: Version, new: Version, changes: list[Change]) -> list[str]:
+    """One line per change: ``os-tooling 1.31.0 -> 1.33.1: teleport 17.1.4 -> 17.4.2 (minor)``."""
+    prefix = f"os-tooling {old.core} -> {new.core}"
+    if not changes:
+        return [f"{prefix}: no binary changes"]
+    return [f"{prefix}: {change_line(c)}" for c in changes]
+
+
+def diff_json(old: Version, new: Version, level: str, changes: list[Change]) -> dict:
+    return {"from": old.core, "to": new.core, "level": level,
+            "changes": [c.to_dict() for c in changes], "lines": diff_lines(old, new, changes)}
+
+
+def diff_markdown(old: Version, new: Version, changes: list[Change]) -> str:
+    head = f"os-tooling {md(old.core)} -> {md(new.core)}"
+    if not changes:
+        return f"{head}: no binary changes"
+    out = [f"{head}:"]
+    for c in changes:
+        name = md(c.tool or "(declared)")
+        if c.kind == "added":
+            out.append(f"- {name} {md_code(c.new)} added ({md(c.level)})")
+        elif c.kind == "removed":
+            out.append(f"- {name} {md_code(c.old)} removed ({md(c.level)})")
+        elif c.kind in ("version", "downgrade"):
+            out.append(f"- {name} {md_code(c.old)} -> {md_code(c.new)} ({md(c.level)})")
+        else:
+            out.append(f"- {name}: {md(c.reason)} ({md(c.level)})")
+    return "\n".join(out)
