@@ -72,8 +72,11 @@ def load(text: str, file: str) -> Document:
         problem = exc.problem or exc.context or "invalid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
         raise YamlError(Finding(f"YAML syntax error: {problem}", file, line, column)) from None
+    except yaml.reader.ReaderError as exc:
+        raise YamlError(Finding(f"YAML error: unacceptable character #x{exc.character:04x} at "
+                                f"position {exc.position}: {exc.reason}", file)) from None
     except yaml.YAMLError as exc:
-        raise YamlError(Finding(f"YAML error: {exc}", file)) from None
+        raise YamlError(Finding("YAML error: " + " ".join(str(exc).split()), file)) from None
     except RecursionError:
         raise YamlError(Finding("YAML nesting is too deep", file)) from None
     doc = Document(data=None, file=file, text=text)

@@ -1,0 +1,155 @@
+"""Fuzz targets shared by tests/test_fuzz.py (small fixed budget) and bench/fuzz.py (long runs).
+
+Each target writes generated input to a temp directory, runs the real CLI entry point in
+process, and returns an Outcome. A crash is exit 3 (internal error), any exit code outside
+0/1/2, an uncaught exception, or a traceback in the output.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from hypothesis import strategies as st
+
+from os_tooling.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "tests" / "data" / "releases-sample"
+EXAMPLE = (ROOT / "examples" / "manifests" / "os-tooling.yaml").read_text()
+SAMPLE_TEXTS = sorted((p.relative_to(SAMPLES).as_posix(), p.read_text()) for p in SAMPLES.rglob("release.yaml"))
+
+
+@dataclass
+class Outcome:
+    args: list[str]
+    code: int | None
+    out: str
+    err: str
+    exception: str = ""
+
+    @property
+    def crashed(self) -> bool:
+        return (self.exception != "" or self.code not in (0, 1, 2)
+                or "Traceback" in self.out + self.err)
+
+
+def run_cli(args: list[str]) -> Outcome:
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(args)
+    except SystemExit as exc:  # main() must return, never exit
+        return Outcome(args, None, out.getvalue(), err.getvalue(), f"SystemExit({exc.code})")
+    except BaseException as exc:  # noqa: BLE001 - that is what we are looking for
+        return Outcome(args, None, out.getvalue(), err.getvalue(), f"{type(exc).__name__}: {exc}")
+    return Outcome(args, code, out.getvalue(), err.getvalue())
+
+
+# -- strategies ----------------------------------------------------------------------------------
+_MANIFEST_KEYS = ["tools", "name", "version", "providers", "policy", "preOneZero", "allowPrerelease",
+                  "major", "minor", "patch", "teleport"]
+_CR_KEYS = ["apiVersion", "kind", "metadata", "name", "spec", "components", "apps", "version",
+            "state", "date", "flatcar", "kubernetes", "os-tooling", "flatcar-variant", "catalog"]
+_CONFIG_KEYS = ["providers", "capa", "capz", "capv", "capmox", "eks", "backend", "catalog", "file",
+                "regions", "imageBuilderRepo", "toolingManifest", "aws-ami", "s3", "bucket", "key"]
+_ATOMS = st.one_of(st.none(), st.booleans(), st.integers(-10, 10**20), st.floats(),
+                   st.text(max_size=12),
+                   st.sampled_from(["1.10", "v17.4.2", "0.1.44", "4593.2.4", "1.34.10", "capa", "aks",
+                                    "aws-34.5.0", "release.giantswarm.io/v1alpha1", "Release", "*",
+                                    "::error::x", "$(id)", "`x`", "%0A", "<b>", "9" * 40]))
+
+
+def yaml_tree(keys: list[str]):
+    return st.recursive(_ATOMS, lambda c: st.one_of(
+        st.lists(c, max_size=4), st.dictionaries(st.sampled_from(keys), c, max_size=5)), max_leaves=30)
+
+
+def dump(value) -> str:
+    return yaml.safe_dump(value, allow_unicode=True)
+
+
+def mutated(text: str):
+    """The text with a few random edits: lines dropped/duplicated, characters inserted."""
+    lines = text.splitlines(keepends=True)
+
+    @st.composite
+    def build(draw):
+        out = list(lines)
+        for _ in range(draw(st.integers(1, 4))):
+            if not out:
+                break
+            i = draw(st.integers(0, len(out) - 1))
+            action = draw(st.sampled_from(["drop", "dup", "insert", "replace"]))
+            if action == "drop":
+                del out[i]
+            elif action == "dup":
+                out.insert(i, out[i])
+            else:
+                junk = draw(st.sampled_from([":", "- ", "{", "[", "'", "\t", "&a ", "*a", "!!python/object ",
+                                             "\x00", "\ufeff", "   ", "#", "~", "? "])) + draw(st.text(max_size=4))
+                pos = draw(st.integers(0, len(out[i])))
+                out[i] = out[i][:pos] + junk + (out[i][pos:] if action == "insert" else "")
+        return "".join(out)
+
+    return build()
+
+
+manifest_inputs = st.one_of(yaml_tree(_MANIFEST_KEYS).map(dump), mutated(EXAMPLE), st.binary(max_size=200))
+release_inputs = st.tuples(st.sampled_from(SAMPLE_TEXTS), st.one_of(
+    st.none(), yaml_tree(_CR_KEYS).map(dump), st.binary(max_size=120)))
+config_inputs = st.one_of(yaml_tree(_CONFIG_KEYS).map(dump), st.binary(max_size=120))
+
+
+def _write(path: Path, content: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8", errors="surrogatepass")
+
+
+# -- targets -------------------------------------------------------------------------------------
+def manifest_target(text: str | bytes) -> list[Outcome]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "os-tooling.yaml"
+        _write(path, text)
+        base = Path(tmp) / "base.yaml"
+        base.write_text(EXAMPLE)
+        return [run_cli(["validate", str(path), "--format", "json"]),
+                run_cli(["validate", str(path), "--strict", "--format", "markdown"]),
+                run_cli(["plan", "--base", str(base), "--head", str(path), "--current-version", "0.9.0"]),
+                run_cli(["plan", "--base", str(path), "--head", str(base), "--format", "json"])]
+
+
+def release_target(sample: tuple[str, str], replacement: str | bytes | None, mutate: str | None = None
+                   ) -> list[Outcome]:
+    relative, text = sample
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for other, other_text in SAMPLE_TEXTS:  # the others are previous releases
+            _write(root / other, other_text)
+        content: str | bytes = replacement if replacement is not None else (mutate or text)
+        _write(root / relative, content)
+        catalog = root / "images.json"
+        catalog.write_text(json.dumps({"capa": ["flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs"]}))
+        return [run_cli(["gate", relative, "--repo-root", str(root), "--catalog", str(catalog), "--format", fmt])
+                for fmt in ("json", "markdown")] + [
+            run_cli(["gate", str(root / relative), "--repo-root", str(root), "--catalog", str(catalog)])]
+
+
+def config_target(text: str | bytes) -> list[Outcome]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        relative, release = SAMPLE_TEXTS[0]
+        _write(root / relative, release)
+        config = root / "gate.yaml"
+        _write(config, text)
+        # no cloud here: AWS/Azure stores must answer "error" or refuse the config, never hang
+        env_free = ["gate", relative, "--repo-root", str(root), "--config", str(config), "--format", "json"]
+        return [run_cli(env_free)]
