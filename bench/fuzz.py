@@ -18,9 +18,33 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from hypothesis import HealthCheck, given, settings  # noqa: E402
+from tests.fuzz_targets import (  # noqa: E402
+    config_inputs,
+    config_target,
+    manifest_inputs,
+    manifest_target,
+    release_inputs,
+    release_target,
+)
 
-from tests.fuzz_targets import (config_inputs, config_target, manifest_inputs,  # noqa: E402
-                                manifest_target, release_inputs, release_target)
+
+def fuzz(strategy, target, examples: int) -> tuple[int, int, list]:
+    """Run ``target`` on ``examples`` generated inputs; crashes are collected, not raised."""
+    counts = {"tried": 0, "runs": 0}
+    crashes: list = []
+
+    @settings(max_examples=examples, deadline=None, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(strategy)
+    def one(value):
+        counts["tried"] += 1
+        for outcome in target(value):
+            counts["runs"] += 1
+            if outcome.crashed:
+                crashes.append(outcome)
+
+    one()
+    return counts["tried"], counts["runs"], crashes
 
 
 def main() -> int:
@@ -37,21 +61,8 @@ def main() -> int:
     }
     total_crashes = 0
     for name, (strategy, target) in targets.items():
-        tried, crashes, runs = 0, [], 0
         started = time.perf_counter()
-
-        @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-                  suppress_health_check=list(HealthCheck))
-        @given(strategy)
-        def fuzz(value):
-            nonlocal tried, runs
-            tried += 1
-            for outcome in target(value):
-                runs += 1
-                if outcome.crashed:
-                    crashes.append(outcome)
-
-        fuzz()
+        tried, runs, crashes = fuzz(strategy, target, examples)
         elapsed = time.perf_counter() - started
         print(f"{name:12} inputs tried {tried:6}  CLI runs {runs:6}  crashes {len(crashes):3}  "
               f"({elapsed:.1f}s)")

@@ -4,8 +4,15 @@ never a traceback (fixed budget here; `bench/fuzz.py --examples 10000` for a lon
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.fuzz_targets import (config_inputs, manifest_inputs, manifest_target, mutated, release_inputs,
-                                release_target, run_cli)
+from tests.fuzz_targets import (
+    config_inputs,
+    manifest_inputs,
+    manifest_target,
+    mutated,
+    release_inputs,
+    release_target,
+    run_cli,
+)
 
 BUDGET = settings(max_examples=60, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
