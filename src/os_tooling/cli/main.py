@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "describe": "os_tooling.cli.describe",
     "diff": "os_tooling.cli.diff",
     "gate": "os_tooling.cli.gate",
+    "available": "os_tooling.cli.available",
+    "bump": "os_tooling.cli.bump",
 }
 
 EXIT_USAGE = 2
@@ -63,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except UsageError as exc:
-        print(f"os-tooling {args.command}: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line, whatever the message carried
+        print(f"os-tooling {args.command}: error: {message}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
