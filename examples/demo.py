@@ -93,11 +93,92 @@ def story(tmp: Path) -> list[str]:
     run("validate", str(broken), cwd=builder, expect=1)
     summary.append("a 'verison' typo is an error with file, line and column")
 
-    step("4. The node image name of the next version")
-    name = run("image-name", "--flatcar", "4593.2.4", "--kubernetes", "1.34.10", "--tooling", "1.34.0",
-               cwd=builder).strip()
-    summary.append(f"image: {name}")
+    step("4. The PR merges: release --local tags v1.34.0 and writes the release notes")
+    git(builder, "checkout", "-q", "main")
+    git(builder, "merge", "-q", "--no-ff", "-m", "Merge pull request #12 from renovate/teleport-17.x",
+        "renovate/teleport-17.x")
+    notes = tmp / "notes-1.34.0.md"
+    run("release", "--local", "--notes-file", str(notes), cwd=builder)
+    tag = git(builder, "describe", "--tags", "--exact-match", "HEAD").strip()
+    summary.append(f"released {tag} (annotated tag, notes in {notes.name})")
+    print("\nThe binaries of os-tooling 1.34.0 (from the tag):")
+    run("describe", "1.34.0", "--tooling-repo", str(builder), cwd=builder)
+
+    step("5. Later a teleport major lands: os-tooling 2.0.0")
+    manifest.write_text(manifest.read_text().replace("version: 17.5.0", "version: 18.0.1"))
+    git(builder, "commit", "-q", "-am", "Update teleport to v18")
+    run("release", "--local", "--notes-file", str(tmp / "notes-2.0.0.md"), cwd=builder)
+    run("diff", "1.33.1", "2.0.0", "--tooling-repo", str(builder), cwd=builder)
+
+    step("6. The tags trigger image builds (simulated: the images go into a catalog file)")
+    catalog = tmp / "images.yaml"
+    names = [run("image-name", "--flatcar", FLATCAR, "--kubernetes", KUBE, "--tooling", t, cwd=builder).strip()
+             for t in ("1.33.1", "1.34.0", "2.0.0")]
+    newer_kube = run("image-name", "--flatcar", FLATCAR, "--kubernetes", "1.34.11", "--tooling", "1.34.0",
+                     cwd=builder).strip()  # a kubernetes patch build, made from os-tooling 1.34.0
+    catalog.write_text("capa:\n" + "".join(f"  - {n}\n" for n in [*names, newer_kube])
+                       + "capz:\n" + "".join(f"  - {n}\n" for n in names[:2]))
+    print(catalog.read_text().rstrip())
+    summary.append(f"image: {names[1]}")
+
+    step("7. releases repo: capa v34.6.0 bumps os-tooling 1.33.1 -> 1.34.0; the gate passes")
+    releases = make_repo(tmp / "releases")
+    write_release(releases, "capa", "aws", "34.5.0", "1.33.1")
+    git(releases, "add", "-A")
+    git(releases, "commit", "-q", "-m", "aws 34.5.0")
+    git(releases, "checkout", "-q", "-b", "aws-34.6.0")
+    write_release(releases, "capa", "aws", "34.6.0", "1.33.1")
+    run("available", "--flatcar", FLATCAR, "--kubernetes", KUBE, "--provider", "capa", "--provider", "capz",
+        "--catalog", str(catalog), cwd=releases)
+    run("bump", "capa/v34.6.0/release.yaml", "--to-tooling", "1.34.0", "--catalog", str(catalog),
+        "--tooling-repo", str(builder), cwd=releases)
+    git(releases, "add", "-A")
+    git(releases, "commit", "-q", "-m", "aws 34.6.0")
+    run("gate", "--base-ref", "main", "--catalog", str(catalog), "--tooling-repo", str(builder), cwd=releases)
+    summary.append("gate on aws-34.6.0 (os-tooling 1.34.0): ok")
+
+    step("8. A bad Release CR: a patch release with a binary major and an image that does not exist")
+    write_release(releases, "capa", "aws", "34.6.1", "2.0.0", kubernetes="1.34.11")
+    git(releases, "add", "-A")
+    git(releases, "commit", "-q", "-m", "aws 34.6.1")
+    run("gate", "capa/v34.6.1/release.yaml", "--catalog", str(catalog), "--tooling-repo", str(builder),
+        cwd=releases, expect=1)
+    summary.append("gate on aws-34.6.1 (patch, os-tooling 2.0.0): FAILED as it should "
+                   "(missing image, teleport major in a patch release)")
     return summary
+
+
+FLATCAR, KUBE = "4593.2.4", "1.34.10"
+RELEASE = """\
+apiVersion: release.giantswarm.io/v1alpha1
+kind: Release
+metadata:
+  name: {prefix}-{version}
+spec:
+  apps:
+  - name: cilium
+    version: 1.4.3
+  components:
+  - name: cluster-aws
+    catalog: cluster
+    version: 7.7.3
+  - name: flatcar
+    version: {flatcar}
+  - name: kubernetes
+    version: {kubernetes}
+  - name: os-tooling
+    version: {tooling}
+  date: "2026-11-26T09:00:00Z"
+  state: active
+"""
+
+
+def write_release(repo: Path, directory: str, prefix: str, version: str, tooling: str,
+                  kubernetes: str = KUBE) -> None:
+    path = repo / directory / f"v{version}" / "release.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(RELEASE.format(prefix=prefix, version=version, flatcar=FLATCAR, kubernetes=kubernetes,
+                                   tooling=tooling))
 
 
 if __name__ == "__main__":
