@@ -272,3 +272,16 @@ def test_concurrent_local_runs_make_one_tag(repo):
     assert {o["tag"] for o in outputs} == {"v1.1.0"}
     assert sum(o["created_tag"] for o in outputs) == 1
     assert sorted(tag_names(repo)) == ["v1.0.0", "v1.1.0"]
+
+
+def test_docs_list_exactly_the_json_keys_of_release(cli, repo):
+    from tests.conftest import ROOT
+
+    doc = (ROOT / "docs" / "release.md").read_text()
+    table = doc.split("| key | meaning |", 1)[1].split("\n\n", 1)[0]
+    documented = set()
+    for row in table.splitlines()[2:]:
+        documented.update(k.strip(" `") for k in row.split("|")[1].split(","))
+    code, data, _ = release(cli, repo, "--dry-run")
+    assert code == 0
+    assert documented == set(data) - {"dry_run", "backend", "notes_file"}

@@ -16,6 +16,8 @@ comment). Use it like this::
             raise SomeError(ghc.explain(exc, "reading tags of acme/capi-image-builder"))
         raise
 
+Commands get ``--token``/``--github-api-url`` from ``os_tooling.cli.github_options``.
+
 What ``build_client`` guarantees:
 
 - token: ``--token``, else ``INPUT_TOKEN`` (an action input), else ``GITHUB_TOKEN``; it is
@@ -43,7 +45,6 @@ PyGithub and requests are imported inside the functions: importing this module i
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 from collections.abc import Mapping
@@ -119,16 +120,6 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -
     if value < minimum or value != value:
         raise UsageError(f"{name}={raw!r} must be at least {minimum:g}")
     return value
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--token`` and ``--github-api-url``, the same for every command that talks to GitHub."""
-    parser.add_argument("--token", metavar="TOKEN",
-                        help="GitHub token (default: $INPUT_TOKEN, then $GITHUB_TOKEN; prefer the "
-                             "environment: a command-line token shows in the process list)")
-    parser.add_argument("--github-api-url", metavar="URL",
-                        help=f"GitHub API URL (default: $GITHUB_API_URL, else {DEFAULT_API_URL}; "
-                             "GitHub Enterprise: https://HOST/api/v3)")
 
 
 def make_retry(settings: ClientSettings) -> Any:

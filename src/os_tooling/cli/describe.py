@@ -9,7 +9,7 @@ HELP = "list the binaries of an os-tooling version (from the manifest at its tag
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """Where versions live: a local git tooling repo (default) or a GitHub repository."""
-    from os_tooling.adapters import github_client
+    from os_tooling.cli.github_options import add_github_arguments
 
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--tooling-repo", metavar="PATH",
@@ -23,7 +23,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--manifest", metavar="PATH",
                         help="manifest path in the tooling repository (default: os-tooling.yaml)")
     parser.add_argument("--tag-prefix", default="v", help="prefix of version tags (default: v)")
-    github_client.add_arguments(parser)
+    add_github_arguments(parser)
     add_format(parser)
 
 

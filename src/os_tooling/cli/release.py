@@ -9,7 +9,7 @@ HELP = ("on merge: tag the next os-tooling version at HEAD and publish its relea
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from os_tooling.adapters import github_client
+    from os_tooling.cli.github_options import add_github_arguments
 
     parser.add_argument("--local", action="store_true",
                         help="release in the local git repository only: an annotated tag whose "
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="below 1.0.0, release a major as 1.0.0 instead of a minor")
     parser.add_argument("--github-repo", metavar="OWNER/NAME",
                         help="the GitHub repository (default: $GITHUB_REPOSITORY)")
-    github_client.add_arguments(parser)
+    add_github_arguments(parser)
     add_format(parser)
 
 
