@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -141,8 +142,131 @@ def scenario_catalog(args: argparse.Namespace) -> None:
           f"= {(whole - startup) / len(releases) * 1000:.2f} ms per release file")
 
 
+def scenario_aws(args: argparse.Namespace) -> None:
+    """Issue 6: every image of a run in ONE DescribeImages call per region, regions at once.
+
+    moto's server (one per region: regions are separate services) behind a loopback proxy adding
+    50 ms per request stands for EC2; the releases are all capa, each with its own image,
+    present in 4 regions. Measured in the same run: the limit (one DescribeImages per region with
+    the same filter values, by bare clients, all regions at once), and single-image calls, from
+    which the naive one-call-per-image-per-region time is computed. moto renders every matching
+    AMI on a shared CPU, so on a busy machine the round trip itself grows; compare the AWS part
+    with the limit measured beside it.
+    """
+    import os
+
+    sys.path.insert(0, str(ROOT))
+    import boto3
+    from tests.fakes.latency_proxy import LatencyProxy
+    from tests.fakes.moto_server import MotoServer, aws_env
+
+    from os_tooling.backends import aws_ami
+
+    regions = ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2"]
+    delay = 0.05
+    servers = {region: MotoServer() for region in regions}  # regions are separate services
+    saved_env = dict(os.environ)
+    try:
+        with tempfile.TemporaryDirectory() as tmp, LatencyProxy(
+                servers[regions[0]].url, delay=delay,
+                routes={region: server.url for region, server in servers.items()}) as proxy:
+            root = Path(tmp) / "releases"
+            releases = generate_releases(root, args.files, {"capa": ("capa", "aws-")})
+            names = sorted({r.image for r in releases})
+            os.environ.update(aws_env(proxy.url))
+            for region, server in servers.items():  # seed straight into moto: no latency
+                ec2 = boto3.client("ec2", region_name=region, endpoint_url=server.url)
+                for name in names:
+                    ec2.register_image(Name=name, RootDeviceName="/dev/xvda", BlockDeviceMappings=[
+                        {"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}])
+                ec2.describe_images(Owners=["self"])  # moto's one-off warm-up is not ours to time
+            os.environ["AWS_ENDPOINT_URL"] = proxy.url
+            config = Path(tmp) / "gate.yaml"
+            config.write_text(f"providers:\n  capa: {{backend: aws-ami, regions: [{', '.join(regions)}]}}\n")
+
+            spent: dict[str, list[float]] = {"lookup": [], "setup": []}
+            originals = {"lookup": aws_ami.Store.lookup, "setup": aws_ami.Store._prepare_clients}
+
+            def timer(kind: str) -> Callable:
+                def timed(self, *a):  # the AWS part of the gate, and its client set-up
+                    start = time.perf_counter()
+                    try:
+                        return originals[kind](self, *a)
+                    finally:
+                        spent[kind].append(time.perf_counter() - start)
+                return timed
+
+            aws_ami.Store.lookup = timer("lookup")  # type: ignore[method-assign]
+            aws_ami.Store._prepare_clients = timer("setup")  # type: ignore[method-assign]
+            gate_args = ["gate", *[str(r.path) for r in releases], "--config", str(config),
+                         "--repo-root", str(root), "--format", "json"]
+            proxy.clear()
+            start = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()) as out:
+                from os_tooling.cli.main import main
+
+                code = main(gate_args)
+            wall = time.perf_counter() - start
+            aws_ami.Store.lookup = originals["lookup"]  # type: ignore[method-assign]
+            aws_ami.Store._prepare_clients = originals["setup"]  # type: ignore[method-assign]
+            if code != 0 or '"ok": true' not in out.getvalue():
+                raise SystemExit(f"gate did not pass on generated releases (exit {code})")
+            calls = len(proxy.requests("DescribeImages"))
+
+            # the limit: bare clients, one call per region with the same values, all at once
+            store = aws_ami.Store(aws_ami.StoreConfig("capa", "aws-ami", {"regions": regions}))
+            store._prepare_clients()
+            values = aws_ami.name_values(names)  # what the store sends: <= 200 values
+
+            def one_call(region: str) -> float:
+                begin = time.perf_counter()
+                store._clients[region].describe_images(
+                    Owners=list(store.owners), Filters=[{"Name": "name", "Values": values}])
+                return time.perf_counter() - begin
+
+            concurrent, single = [], []
+            with ThreadPoolExecutor(max_workers=len(regions)) as pool:
+                for _ in range(args.runs):
+                    start = time.perf_counter()
+                    list(pool.map(one_call, regions))
+                    concurrent.append(time.perf_counter() - start)
+                    single.append(one_call(regions[0]))
+            limit = statistics.median(concurrent)
+            sample = names[:20]
+            client = store._clients[regions[0]]
+            start = time.perf_counter()
+            for name in sample:
+                client.describe_images(Owners=list(store.owners),
+                                       Filters=[{"Name": "name", "Values": [name]}])
+            per_call = (time.perf_counter() - start) / len(sample)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        for server in servers.values():
+            server.stop()
+    aws, setup = sum(spent["lookup"]), sum(spent["setup"])
+    naive = per_call * len(names) * len(regions)
+    print(f"scenario aws: {len(releases)} Release CRs, {len(names)} distinct images, "
+          f"{len(regions)} regions, moto + {delay * 1000:.0f} ms per request")
+    print(f"DescribeImages calls              {calls:8d}     (goal <= {len(regions)}: "
+          f"{'met' if calls <= len(regions) else 'NOT met'})")
+    print(f"gate wall time, in-process       {wall * 1000:8.1f} ms")
+    print(f"AWS part (store lookup)          {aws * 1000:8.1f} ms")
+    print(f"  of which client set-up         {setup * 1000:8.1f} ms  (4 regions)")
+    print(f"limit: one round trip per region {limit * 1000:8.1f} ms  (bare clients, all regions "
+          f"at once, median of {args.runs}; one region alone: "
+          f"{statistics.median(single) * 1000:.1f} ms)")
+    print(f"  goal AWS part <= 2 x limit + set-up = {(2 * limit + setup) * 1000:.1f} ms: "
+          f"{'met' if aws <= 2 * limit + setup else 'NOT met'}")
+    print(f"naive: 1 call per image per region {naive * 1000:8.1f} ms  ({per_call * 1000:.1f} ms "
+          f"per call, measured on {len(sample)} calls, x {len(names)} x {len(regions)})")
+    print(f"speed-up over naive              {naive / aws:8.0f} x    (goal >= 100: "
+          f"{'met' if naive / aws >= 100 else 'NOT met'})")
+
+
 SCENARIOS: dict[str, Callable[[argparse.Namespace], None]] = {
     "catalog": scenario_catalog,
+    "aws": scenario_aws,
 }
 
 

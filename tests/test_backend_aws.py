@@ -3,6 +3,7 @@ with a loopback proxy in front that logs every call and injects throttling and d
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 import time
@@ -13,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from os_tooling.backends import make_store
-from os_tooling.backends.aws_ami import FILTER_VALUE_LIMIT, Store, chunks
+from os_tooling.backends.aws_ami import FILTER_VALUE_LIMIT, Store, chunks, name_values
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, StoreConfig
 from os_tooling.core.naming import ImageRef
 from os_tooling.errors import UsageError
@@ -233,8 +234,24 @@ def test_total_time_per_region_is_bounded(moto, monkeypatch):
     assert elapsed < 2 + 1 + 1  # deadline + one read timeout + the longest first backoff
 
 
-def test_more_names_than_the_filter_limit_split_into_few_calls(proxy):
-    refs = [ImageRef("4593.2.4", "1.34.10", f"1.{i}.0") for i in range(450)]
+def test_past_the_filter_limit_wildcards_keep_one_call_and_exact_matches(proxy):
+    refs = [ImageRef("4593.2.4", "1.34.10", f"1.{i}.0") for i in range(300)]
+    refs += [ImageRef("4593.2.5", "1.34.11", f"1.{i}.0") for i in range(150)]
+    seed("eu-west-1", refs[0].name)
+    seed("eu-west-1", refs[-1].name)
+    seed("eu-west-1", ImageRef("4593.2.4", "1.34.10", "9.9.9").name)  # covered, not asked for
+    s = store(regions=["eu-west-1"])
+    answers = s.lookup(refs)
+    assert s.calls == {"eu-west-1": 1}
+    [call] = proxy.requests("DescribeImages")
+    assert call.filter_values == ["flatcar-stable-4593.2.4-kube-1.34.10-tooling-*",
+                                  "flatcar-stable-4593.2.5-kube-1.34.11-tooling-*"]
+    assert set(answers) == {ref.name for ref in refs}
+    assert [n for n, a in answers.items() if a.status == PRESENT] == [refs[0].name, refs[-1].name]
+
+
+def test_calls_split_only_when_even_wildcards_do_not_fit(proxy):
+    refs = [ImageRef(f"4593.{i}.0", f"1.{i}.0", "1.0.0") for i in range(450)]
     seed("eu-west-1", refs[0].name)
     seed("eu-west-1", refs[-1].name)
     s = store(regions=["eu-west-1"])
@@ -317,6 +334,25 @@ def test_defaults_follow_the_spec():
     assert s.regions == ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2")
     assert s.owners_for("eu-west-1") == ("706635527432",)
     assert s.owners_for("cn-northwest-1") == ("306934455918",)
+
+
+versions = st.tuples(st.integers(0, 5), st.integers(0, 5), st.integers(0, 30)).map(
+    lambda t: f"{t[0]}.{t[1]}.{t[2]}")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(versions, versions, versions), max_size=500))
+def test_name_values_cover_every_name_within_the_limit(triples):
+    names = [ImageRef(*t).name for t in triples]
+    values = name_values(names)
+    unique = list(dict.fromkeys(names))
+    assert all(any(fnmatch.fnmatchcase(n, v) for v in values) for n in unique)
+    if len(unique) <= FILTER_VALUE_LIMIT:
+        assert values == unique  # exact names whenever they fit
+    assert len(values) <= max(FILTER_VALUE_LIMIT, len(unique))
+    flatcars = {ImageRef(*t).flatcar for t in triples}
+    if len(flatcars) <= FILTER_VALUE_LIMIT:
+        assert len(values) <= FILTER_VALUE_LIMIT  # so one call per region
 
 
 @settings(max_examples=60, deadline=None)

@@ -3,10 +3,11 @@ configured account, is ``available`` in every configured region (SPEC section 5)
 
 Cost model: ONE ``DescribeImages`` call per region answers for every image of the run (the
 names go into one ``name`` filter, OR-ed by EC2), regions are asked concurrently, so a gate of
-hundreds of images costs about one round trip. A call is split only past EC2's limit of 200
-filter values per request (``FilterLimitExceeded: The maximum number of filter values specified
-on a single call is 200``, see docs/backends.md). Near-miss hints cost one more wildcard call
-per region, and only for images that were not found.
+hundreds of images costs about one round trip. EC2 takes at most 200 filter values per request
+(``FilterLimitExceeded: The maximum number of filter values specified on a single call is 200``,
+see docs/backends.md); past that, names sharing flatcar + kubernetes are covered by one
+wildcard each (matched back to exact names here), and calls are split only when even that does
+not fit. Near-miss hints cost one more wildcard call per region, only for missing images.
 
 Endpoints, credentials and profiles come from boto3's own settings (``AWS_ENDPOINT_URL``,
 ``AWS_ENDPOINT_URL_EC2``, ``AWS_PROFILE``, ...); ``cn-*`` regions use their own owner
@@ -24,7 +25,7 @@ from typing import Any
 
 from os_tooling.backends._common import Options, rank_hints
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, ImageAnswer, StoreConfig
-from os_tooling.core.naming import ImageRef, similar_prefix
+from os_tooling.core.naming import ImageRef, parse_image_name, similar_prefix
 
 DEFAULT_REGIONS = ("eu-west-1", "eu-central-1", "us-east-1", "us-west-2")
 DEFAULT_OWNERS = ("706635527432",)
@@ -59,6 +60,34 @@ class _RegionAnswer:
     states: dict[str, str] = field(default_factory=dict)  # AMI name -> best state seen
     ids: dict[str, str] = field(default_factory=dict)  # AMI name -> image id (available ones)
     error: str | None = None
+
+
+def name_values(names: Sequence[str], limit: int = FILTER_VALUE_LIMIT) -> list[str]:
+    """Values for the ``name`` filter that cover ``names``: the names themselves when they fit
+    in one call. Past EC2's limit, names that share flatcar and kubernetes (then: flatcar) are
+    covered by one wildcard each, so one call per region still answers for all of them; the
+    answer is then matched against the exact names, so a wildcard never makes anything present.
+    Only when even that is too many values are the calls split (see ``chunks``)."""
+    unique = list(dict.fromkeys(names))
+    if len(unique) <= limit:
+        return unique
+    for level in ("kubernetes", "flatcar"):
+        groups: dict[str, list[str]] = {}
+        for name in unique:
+            groups.setdefault(_cover(name, level), []).append(name)
+        if len(groups) <= limit:
+            return sorted(pattern if len(members) > 1 else members[0]
+                          for pattern, members in groups.items())
+    return unique
+
+
+def _cover(name: str, level: str) -> str:
+    ref = parse_image_name(name)
+    if ref is None:
+        return name
+    if level == "kubernetes":
+        return similar_prefix(ref.flatcar, ref.kubernetes) + "*"
+    return f"flatcar-stable-{ref.flatcar}-kube-*"
 
 
 def chunks(values: Sequence[str], size: int = FILTER_VALUE_LIMIT) -> list[list[str]]:
@@ -218,7 +247,7 @@ class Store:
         names = list(dict.fromkeys(ref.name for ref in refs))
         if not names:
             return {}
-        answers = self._all_regions(names)
+        answers = self._all_regions(name_values(names))
         result = {name: self._verdict(name, answers) for name in names}
         self._answers.update(result)
         return result
