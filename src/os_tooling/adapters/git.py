@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from os_tooling.adapters.files import decode_text
-from os_tooling.core.versions import Version
+from os_tooling.core.versions import Version, version_from_tag
 from os_tooling.errors import UsageError
 
 GIT_TIMEOUT = 120
@@ -80,13 +80,9 @@ def version_tags(repo: Path, prefix: str = "v") -> list[tuple[str, Version]]:
     out = run(["tag", "--list", f"{prefix}*"], repo)
     tags = []
     for name in out.splitlines():
-        name = name.strip()
-        rest = name[len(prefix):]
-        if not rest or rest.startswith("v"):
-            continue
-        version = Version.try_parse(rest)
-        if version is not None and version.build is None:
-            tags.append((name, version))
+        version = version_from_tag(name.strip(), prefix)
+        if version is not None:
+            tags.append((name.strip(), version))
     return tags
 
 

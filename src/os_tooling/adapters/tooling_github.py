@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from os_tooling.adapters import github_client as ghc
 from os_tooling.core.manifest import Manifest, Tool, parse_manifest
-from os_tooling.core.versions import Version, VersionError
+from os_tooling.core.versions import Version, VersionError, version_from_tag
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -32,20 +32,6 @@ class ToolingRepoError(Exception):
     def __init__(self, message: str, usage: bool = False):
         super().__init__(message)
         self.usage = usage
-
-
-def parse_version_tag(name: str, prefix: str) -> Version | None:
-    """``v1.2.3`` -> 1.2.3 with prefix ``v``; None for anything else (build metadata included).
-
-    The same rule as ``adapters.git.version_tags`` applies to local tags.
-    """
-    if not name.startswith(prefix):
-        return None
-    rest = name[len(prefix):]
-    if not rest or rest.startswith("v"):
-        return None
-    version = Version.try_parse(rest)
-    return version if version is not None and version.build is None else None
 
 
 class GitHubToolingRepo:
@@ -90,7 +76,7 @@ class GitHubToolingRepo:
             tags: dict[Version, str] = {}
             for ref in refs:
                 name = ref.ref.removeprefix("refs/tags/")
-                version = parse_version_tag(name, self.tag_prefix)
+                version = version_from_tag(name, self.tag_prefix)
                 if version is not None:
                     tags[version] = name
             self._tags = tags

@@ -127,6 +127,20 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+def version_from_tag(name: str, prefix: str = "v") -> Version | None:
+    """``v1.2.3`` -> 1.2.3 with prefix ``v``; None for anything else (build metadata included).
+
+    The one rule for which tags are release versions, locally and on GitHub.
+    """
+    if not name.startswith(prefix):
+        return None
+    rest = name[len(prefix):]
+    if not rest or rest.startswith("v"):
+        return None
+    version = Version.try_parse(rest)
+    return version if version is not None and version.build is None else None
+
+
 def difference_level(old: Version, new: Version, pre_one_zero: Level = Level.MAJOR) -> Level:
     """Which part differs between two versions, as a level (direction ignored).
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from os_tooling.adapters import github_client as ghc
-from os_tooling.adapters.tooling_github import parse_version_tag
+from os_tooling.core.versions import version_from_tag
 from os_tooling.releasing.base import BackendError, ReleaseInfo, TagExists, TagRef
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class GitHubReleases:
             tags = []
             for ref in self.repo.get_git_matching_refs(f"tags/{prefix}"):
                 name = ref.ref.removeprefix("refs/tags/")
-                version = parse_version_tag(name, prefix)
+                version = version_from_tag(name, prefix)
                 if version is not None:
                     kind = ref.object.type
                     tags.append(TagRef(name, version, ref.object.sha, kind,

@@ -12,8 +12,8 @@ def md(text: object) -> str:
     value = "" if text is None else str(text)
     value = value.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
     value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    value = value.replace("@", "&#64;")  # no accidental @mentions in PR comments
-    return _MD_SPECIAL.sub(r"\\\1", value)
+    value = _MD_SPECIAL.sub(r"\\\1", value)
+    return value.replace("@", "&#64;")  # no accidental @mentions; after escaping, so "#" stays bare
 
 
 def md_code(text: object) -> str:
