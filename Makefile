@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RENOVATE := tools/renovate/node_modules/.bin/renovate
 
-.PHONY: venv demo test test-fast lint bench clean renovate docs
+.PHONY: venv demo test test-fast lint bench clean renovate docs image-test
 
 venv: $(STAMP)
 
@@ -41,6 +41,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/plan_scale.py
 	$(BIN)/python bench/gate.py
+
+# Build the action's Dockerfile with buildah on a local Debian base and run its entrypoint.
+image-test:
+	bash tools/image-test.sh
 
 clean:
 	rm -rf $(VENV) tools/renovate/node_modules .pytest_cache

@@ -1,0 +1,3 @@
+from os_tooling.action.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""The runner protocol in one place, on top of ``github-action-utils``.
+
+Outputs go to ``$GITHUB_OUTPUT`` (random heredoc delimiters, names validated), the report to
+``$GITHUB_STEP_SUMMARY``, annotations are workflow commands with escaped data and properties,
+secrets are masked with ``::add-mask::``. Untrusted text printed to the log is wrapped in
+``::stop-commands::<random token>`` so that nothing in it is read as a workflow command, not
+even the legacy ``##[command]`` form that the runner still parses anywhere in a line.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+
+import github_action_utils as gha
+
+ANNOTATION_KINDS = ("error", "warning", "notice")
+
+
+@dataclass(frozen=True)
+class Annotation:
+    kind: str  # error | warning | notice
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    title: str | None = None
+
+
+class Runner:
+    """Talks to the Actions runner. Without a runner (a local run) file commands are skipped."""
+
+    def __init__(self) -> None:
+        self.outputs_written: dict[str, str] = {}
+
+    # -- secrets ------------------------------------------------------------------------------
+    def mask(self, secret: str) -> None:
+        if secret:
+            gha.add_mask(secret)
+
+    # -- outputs and summary -------------------------------------------------------------------
+    def set_outputs(self, outputs: dict[str, str]) -> None:
+        for name, value in outputs.items():
+            self.outputs_written[name] = value
+            if os.environ.get("GITHUB_OUTPUT"):
+                gha.set_output(name, value)
+
+    def summary(self, markdown: str) -> None:
+        if os.environ.get("GITHUB_STEP_SUMMARY"):
+            gha.append_job_summary(markdown)
+
+    # -- log ----------------------------------------------------------------------------------
+    def annotate(self, annotation: Annotation) -> None:
+        emit = {"error": gha.error, "warning": gha.warning, "notice": gha.notice}[annotation.kind]
+        line = annotation.line if isinstance(annotation.line, int) and annotation.line > 0 else None
+        col = annotation.column if isinstance(annotation.column, int) and annotation.column > 0 else None
+        emit(annotation.message, title=annotation.title, file=annotation.file or None,
+             line=line if annotation.file else None, col=col if annotation.file and line else None)
+
+    def log(self, message: str) -> None:
+        """One line of our own wording (no untrusted text in it)."""
+        sys.stdout.write(message.replace("\r", " ").replace("\n", " ") + "\n")
+        sys.stdout.flush()
+
+    def log_untrusted(self, text: str) -> None:
+        """Report text that may hold anything: workflow commands are off while it prints."""
+        sys.stdout.flush()
+        with gha.stop_commands():
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+            sys.stdout.flush()
+
+    def group(self, title: str):
+        return gha.group(title)
