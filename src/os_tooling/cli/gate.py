@@ -25,6 +25,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "are its tags, their binaries the manifest at each tag")
     parser.add_argument("--tooling-manifest", metavar="PATH",
                         help="manifest path inside the tooling repository (default: os-tooling.yaml)")
+    parser.add_argument("--image-builder-repo", metavar="OWNER/NAME",
+                        help="read os-tooling tags and manifests from this GitHub repository "
+                             "(default: imageBuilderRepo of the config; --tooling-repo wins)")
+    parser.add_argument("--pr", type=int, metavar="NUMBER",
+                        help="also gate the release files of this pull request (GitHub API)")
+    parser.add_argument("--pr-repo", metavar="OWNER/NAME",
+                        help="repository of --pr (default: $GITHUB_REPOSITORY)")
+    from os_tooling.cli.github_options import add_github_arguments
+
+    add_github_arguments(parser)
     add_format(parser)
 
 
@@ -38,9 +48,9 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.gate.runner import GateInput, GateOptions, run_gate
     from os_tooling.report import gate as report
 
-    if not args.files and not args.base_ref:
-        raise UsageError("nothing to gate: give release files, or --base-ref REF for the release "
-                         "files changed since REF")
+    if not args.files and not args.base_ref and args.pr is None:
+        raise UsageError("nothing to gate: give release files, --base-ref REF for the release "
+                         "files changed since REF, or --pr NUMBER")
     if args.repo_root is not None:
         repo_root = Path(args.repo_root)
         if not repo_root.is_dir():
@@ -58,10 +68,12 @@ def run(args: argparse.Namespace) -> int:
         from os_tooling.gate.tooling import LocalTooling
 
         options.tooling = LocalTooling(args.tooling_repo, manifest_path, config.tooling_tag_prefix)
-    elif config.image_builder_repo:
-        options.tooling_missing_reason = (
-            f"imageBuilderRepo {config.image_builder_repo} is configured, but looking up its tags "
-            "on GitHub is not available yet: give --tooling-repo PATH (a local checkout)")
+    elif args.image_builder_repo or config.image_builder_repo:
+        from os_tooling.gate.tooling import GitHubTooling
+
+        options.tooling = GitHubTooling(args.image_builder_repo or config.image_builder_repo,
+                                        _github_settings(args), manifest_path,
+                                        config.tooling_tag_prefix)
 
     inputs = [GateInput(f, Path(f)) for f in args.files]
     if args.base_ref:
@@ -74,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
         if not changed:
             options.notes.append(f"no release file changed since {args.base_ref}")
 
+    if args.pr is not None:
+        inputs += _pull_inputs(args, repo_root, {i.path.resolve() for i in inputs}, options.notes)
+
     result = run_gate(inputs, options)
     if args.format == "json":
         emit_json(report.to_json(result))
@@ -82,3 +97,38 @@ def run(args: argparse.Namespace) -> int:
     else:
         emit(report.text(result))
     return EXIT_OK if result.ok else EXIT_FINDING
+
+
+def _github_settings(args: argparse.Namespace):
+    from os_tooling.adapters import github_client as ghc
+
+    return ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url)
+
+
+def _pull_inputs(args: argparse.Namespace, repo_root, already: set, notes: list[str]) -> list:
+    """The release files of ``--pr``: names from the GitHub API, text from the local checkout
+    when it holds the PR's version of the file, else from the API at the PR's head commit."""
+    import os
+
+    from os_tooling.adapters import github_client as ghc
+    from os_tooling.errors import UsageError
+    from os_tooling.gate.changed_files import pull_release_files, read_pull_file
+    from os_tooling.gate.runner import GateInput
+
+    full_name = args.pr_repo or os.environ.get("GITHUB_REPOSITORY", "")
+    if not full_name:
+        raise UsageError("--pr needs --pr-repo OWNER/NAME (or $GITHUB_REPOSITORY)")
+    if args.pr <= 0:
+        raise UsageError(f"--pr {args.pr}: a pull request number is positive")
+    ghc.check_repo_name(full_name)
+    repo = ghc.open_repo(ghc.build_client(_github_settings(args)), full_name)
+    files = pull_release_files(repo, full_name, args.pr)
+    if not files:
+        notes.append(f"pull request #{args.pr} of {full_name} changes no release file")
+    inputs = []
+    for file in files:
+        local = repo_root / file.path
+        if local.resolve() in already:
+            continue
+        inputs.append(GateInput(file.path, local, read_pull_file(repo, full_name, file, local)))
+    return inputs

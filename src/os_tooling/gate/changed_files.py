@@ -1,5 +1,6 @@
 """Which release files a change touches: between ``--base-ref`` and HEAD in a local git
-repository (the PR's own commits, like GitHub's three-dot diff).
+repository (the PR's own commits, like GitHub's three-dot diff), or a pull request's files
+through the GitHub API (``--pr``).
 
 Added, modified and retyped ``release.yaml`` files that follow the layout count; deleted files
 and pure renames (moving a release to ``archived/`` unchanged) do not.
@@ -7,7 +8,11 @@ and pure renames (moving a release to ``archived/`` unchanged) do not.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from os_tooling.core.release_cr import parse_release_path
 
@@ -52,3 +57,72 @@ def release_files_from_name_status(out: str) -> list[str]:
         if kind in "AMT" and is_release_file(path):
             files.append(path)
     return files
+
+
+# -- a pull request's files through the GitHub API --------------------------------------------
+@dataclass(frozen=True)
+class PullFile:
+    path: str  # relative to the repository root
+    blob_sha: str  # of the PR head's version
+    head_sha: str  # commit to read it from when the local checkout differs
+
+
+def release_files_from_pull(files: Iterable[Mapping[str, object]]) -> list[tuple[str, str]]:
+    """``(filename, blob sha)`` of the release files in GitHub's pull request file list:
+    added/modified/changed/copied ones, and renamed ones whose content changed."""
+    out = []
+    for f in files:
+        name, status = str(f.get("filename") or ""), f.get("status")
+        if status == "removed" or (status == "renamed" and not f.get("changes")):
+            continue
+        if is_release_file(name):
+            out.append((name, str(f.get("sha") or "")))
+    return sorted(set(out))
+
+
+def pull_release_files(repo: Any, full_name: str, number: int) -> list[PullFile]:
+    """The release files of pull request ``number`` (``repo``: a PyGithub repository from
+    ``adapters.github_client.open_repo``); a GitHub failure is a UsageError (exit 2)."""
+    from os_tooling.adapters import github_client as ghc
+    from os_tooling.errors import UsageError
+
+    doing = f"reading the files of pull request #{number} of {full_name}"
+    try:
+        pull = repo.get_pull(number)
+        files = [{"filename": f.filename, "status": f.status, "changes": f.changes, "sha": f.sha}
+                 for f in pull.get_files()]
+        head = pull.head.sha
+    except Exception as exc:
+        if ghc.is_github_error(exc):
+            raise UsageError(ghc.explain(exc, doing)) from None
+        raise
+    return [PullFile(name, sha, head) for name, sha in release_files_from_pull(files)]
+
+
+def git_blob_sha(data: bytes) -> str:
+    """The id git (and GitHub's file list) gives a file's content."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def read_pull_file(repo: Any, full_name: str, file: PullFile, local: Path) -> str:
+    """The PR head's text of ``file``: the local checkout when it has exactly that content
+    (the usual case in a workflow), else the contents API at the PR's head commit."""
+    from os_tooling.adapters import github_client as ghc
+    from os_tooling.adapters.files import decode_text
+    from os_tooling.errors import UsageError
+
+    try:
+        data = local.read_bytes()
+        if git_blob_sha(data) == file.blob_sha:
+            return decode_text(data, str(local), "release file")
+    except OSError:
+        pass
+    try:
+        content = repo.get_contents(file.path, ref=file.head_sha)
+    except Exception as exc:
+        if ghc.is_github_error(exc):
+            raise UsageError(ghc.explain(exc, f"reading {file.path} of {full_name}")) from None
+        raise
+    if isinstance(content, list):
+        raise UsageError(f"{file.path} of {full_name} is a directory")
+    return decode_text(content.decoded_content, f"{full_name}:{file.path}", "release file")

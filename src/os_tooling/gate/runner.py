@@ -32,7 +32,7 @@ from os_tooling.gate.results import (
     ReleaseResult,
     release_status,
 )
-from os_tooling.gate.tooling import ToolingSource
+from os_tooling.gate.tooling import ToolingLookupError, ToolingSource
 
 StoreFactory = Callable[[StoreConfig], ImageStore]
 
@@ -181,12 +181,16 @@ class _Run:
         if source is None:
             return Check("os-tooling-release", NOT_RUN, f"os-tooling {tooling} not checked: "
                          f"{self.options.tooling_missing_reason}", line, column)
-        if tooling not in self._has_version:
-            self._has_version[tooling] = source.has_version(tooling)
-        if self._has_version[tooling]:
-            return Check("os-tooling-release", OK, f"os-tooling {tooling} is a release of "
-                         f"{source.label} (tag {source.tag_of(tooling)})", line, column)
-        newest = source.newest()
+        try:
+            if tooling not in self._has_version:
+                self._has_version[tooling] = source.has_version(tooling)
+            if self._has_version[tooling]:
+                return Check("os-tooling-release", OK, f"os-tooling {tooling} is a release of "
+                             f"{source.label} (tag {source.tag_of(tooling)})", line, column)
+            newest = source.newest()
+        except ToolingLookupError as exc:
+            return Check("os-tooling-release", ERROR, f"could not check os-tooling {tooling}: "
+                         f"{exc}", line, column)
         hint = f"; newest releases: {', '.join(newest)}" if newest else ""
         return Check("os-tooling-release", MISSING, f"os-tooling {tooling} is not a release of "
                      f"{source.label} (no tag for it){hint}", line, column)
@@ -203,7 +207,12 @@ class _Run:
             if source is None:
                 reason = self.options.tooling_missing_reason
             else:
-                old_answer, new_answer = source.manifest(previous.tooling), source.manifest(tooling)
+                try:
+                    old_answer = source.manifest(previous.tooling)
+                    new_answer = source.manifest(tooling)
+                except ToolingLookupError as exc:
+                    return Check("binary-majors", ERROR, f"could not read the binaries of "
+                                 f"os-tooling {previous.tooling} and {tooling}: {exc}", line, column)
                 old, new = old_answer.manifest, new_answer.manifest
                 reason = "; ".join(r for r in (old_answer.reason, new_answer.reason) if r)
         assert cr.name is not None and cr.provider is not None and cr.version is not None

@@ -83,3 +83,47 @@ class LocalTooling:
             return ManifestAnswer(None, f"{path} at tag {tag} is invalid ({first.where()}: "
                                   f"{first.message})")
         return ManifestAnswer(report.manifest)
+
+
+class ToolingLookupError(Exception):
+    """The tooling source could not answer (e.g. GitHub kept failing): the check is an error."""
+
+
+class GitHubTooling:
+    """The image builder repository on GitHub (``imageBuilderRepo``), through the shared client."""
+
+    def __init__(self, full_name: str, settings: object, manifest_path: str = "os-tooling.yaml",
+                 tag_prefix: str = "v"):
+        from os_tooling.adapters.tooling_github import GitHubToolingRepo
+
+        self.repo = GitHubToolingRepo.from_settings(settings, full_name,  # type: ignore[arg-type]
+                                                    manifest_path=manifest_path,
+                                                    tag_prefix=tag_prefix)
+        self.label = f"{full_name} on GitHub"
+
+    def _guard(self, call):
+        from os_tooling.adapters.tooling_github import ToolingRepoError
+        from os_tooling.errors import UsageError
+
+        try:
+            return call()
+        except ToolingRepoError as exc:
+            if exc.usage:  # bad token, unknown repository: a setup problem, exit 2
+                raise UsageError(str(exc)) from None
+            raise ToolingLookupError(str(exc)) from None
+
+    def has_version(self, version: Version) -> bool:
+        return bool(self._guard(lambda: self.repo.has_version(version)))
+
+    def tag_of(self, version: Version) -> str | None:
+        return self._guard(lambda: self.repo.tags().get(version))
+
+    def newest(self, count: int = 3) -> list[str]:
+        tags = self._guard(self.repo.tags)
+        return [tags[v] for v in sorted(tags, reverse=True) if v.prerelease is None][:count]
+
+    def manifest(self, version: Version) -> ManifestAnswer:
+        manifest = self._guard(lambda: self.repo.manifest(version))
+        if manifest is None:
+            return ManifestAnswer(None, self.repo.problem or f"no manifest for os-tooling {version}")
+        return ManifestAnswer(manifest)
