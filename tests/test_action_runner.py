@@ -455,3 +455,12 @@ def test_describe_of_a_version_that_is_no_release_is_a_finding(tmp_path, capi):
     assert "failed :x:" in result.summary
     missing = run(tmp_path, capi.path, {"command": "diff", "from": "1.4.0"}, name="missing")
     assert missing.code == 2 and "needs the input 'to'" in missing.annotations("error")[0].data
+
+
+def test_a_misconfigured_api_url_is_a_warning_not_a_failed_check(tmp_path, capi):
+    result = run(tmp_path, capi.path, {"command": "plan", "comment": "true"}, "pull_request",
+                 pull_request_payload(7, capi.base, capi.head),
+                 {"GITHUB_API_URL": "ftp://example.invalid"})
+    assert result.code == 0 and result.outputs["ok"] == "true"
+    [warning] = result.annotations("warning")
+    assert "no pull request comment" in warning.data and "https://" in warning.data

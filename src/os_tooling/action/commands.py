@@ -30,7 +30,6 @@ class ActionCommand:
     annotations: Callable[[dict], list[Annotation]] = lambda data: []
     read_only: bool = True  # safe to run once per report format
     comment: bool = False  # can post the sticky PR comment
-    token_env: tuple[str, ...] = ()  # environment variables that receive the token
     markdown: Callable[[dict], str] | None = None  # for commands that run only once
 
 

@@ -129,12 +129,17 @@ def post_comment(runner: Runner, event: Event, key: str, markdown: str, token: s
         ((event.payload.get("repository") or {}).get("full_name") or "")
 
     from os_tooling.adapters import github_client as ghc
+    from os_tooling.errors import UsageError
 
     body = compose(key, markdown, run_url())
     try:
         settings = ghc.ClientSettings.from_env(token=token)
         comments = _PyGithubComments(ghc.build_client(settings), repo_name, number)
         posted = upsert(comments, key, body)
+    except UsageError as exc:  # a malformed GITHUB_API_URL or repository: the result stands
+        runner.annotate(Annotation("warning", f"no pull request comment: {exc}",
+                                   title="os-tooling comment"))
+        return
     except Exception as exc:
         if not ghc.is_github_error(exc):
             raise

@@ -53,10 +53,7 @@ def run(runner: Runner, inputs: Inputs, token: str) -> int:
             raise UsageError(f"cannot use working-directory {workdir!r}: "
                              f"{exc.strerror or exc}") from None
     event = read_event()
-    argv = spec.argv(inputs, event)
-    for variable in spec.token_env:
-        if token:
-            os.environ[variable] = token
+    argv = spec.argv(inputs, event)  # the GitHub client reads the token from INPUT_TOKEN
 
     with runner.group(f"os-tooling {name}"):
         result = run_cli(_with_format(argv, "json"))
