@@ -464,3 +464,21 @@ def test_a_misconfigured_api_url_is_a_warning_not_a_failed_check(tmp_path, capi)
     assert result.code == 0 and result.outputs["ok"] == "true"
     [warning] = result.annotations("warning")
     assert "no pull request comment" in warning.data and "https://" in warning.data
+
+
+def test_gate_reads_os_tooling_versions_from_github(tmp_path, github_fake):
+    from tests.gate_helpers import make_tooling_repo
+
+    tooling = make_tooling_repo(tmp_path / "tooling")
+    github_fake.import_git(tooling.path, "acme/capi-image-builder")
+    root = make_releases_repo(tmp_path / "releases")
+    GitRepo(root).commit("releases")
+    inputs = {"command": "gate", "catalog": str(CATALOG), "files": "capa/v34.5.0/release.yaml",
+              "image-builder-repo": "acme/capi-image-builder"}
+    result = run(tmp_path, root, inputs, "workflow_dispatch", workflow_dispatch_payload(),
+                 fake_env(github_fake))
+    assert result.code == 0, result.stdout + result.stderr
+    [release] = result.report["releases"]
+    checks = {c["name"]: c["status"] for c in release["checks"]}
+    assert checks["os-tooling-release"] == "ok"
+    assert github_fake.requests and all(r.token == TOKEN for r in github_fake.requests)

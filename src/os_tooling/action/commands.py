@@ -116,6 +116,7 @@ def gate_argv(inputs: Inputs, event: Event) -> list[str]:
     return ["gate", *_opt("catalog", inputs.get("catalog")), *_opt("config", inputs.get("config")),
             *_opt("repo-root", inputs.get("repo-root")), *_opt("base-ref", base_ref),
             *_opt("tooling-repo", inputs.get("tooling-repo")),
+            *_opt("image-builder-repo", inputs.get("image-builder-repo")),
             *(["--", *files] if files else [])]
 
 
