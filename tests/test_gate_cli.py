@@ -295,3 +295,10 @@ def test_every_fixture_in_a_subprocess_never_a_traceback(releases, tmp_path, too
     data = json.loads(run_subprocess("gate", *files, "--catalog", CATALOG, "--format", "json").out)
     assert len(data["releases"]) == len(files)
     assert {r["status"] for r in data["releases"]} == {"ok", "skipped", "violation", "error"}
+
+
+def test_a_file_given_twice_is_gated_once(cli, releases, monkeypatch):
+    monkeypatch.chdir(releases)
+    result = cli("gate", "capa/v34.5.0/release.yaml", releases / "capa/v34.5.0/release.yaml",
+                 "./capa/v34.5.0/release.yaml", "--catalog", CATALOG, "--format", "json")
+    assert [r["file"] for r in json.loads(result.out)["releases"]] == ["capa/v34.5.0/release.yaml"]

@@ -75,11 +75,15 @@ def run(args: argparse.Namespace) -> int:
                                         _github_settings(args), manifest_path,
                                         config.tooling_tag_prefix)
 
-    inputs = [GateInput(f, Path(f)) for f in args.files]
+    inputs: list[GateInput] = []
+    given: set[Path] = set()
+    for f in args.files:  # each file once, however it is spelled
+        if Path(f).resolve() not in given:
+            given.add(Path(f).resolve())
+            inputs.append(GateInput(f, Path(f)))
     if args.base_ref:
         if git.toplevel(repo_root) is None:
             raise UsageError(f"--base-ref needs a git repository, and {str(repo_root)!r} is not in one")
-        given = {Path(f).resolve() for f in args.files}
         changed = changed_release_files(repo_root, args.base_ref)
         inputs += [GateInput(rel, repo_root / rel) for rel in changed
                    if (repo_root / rel).resolve() not in given]

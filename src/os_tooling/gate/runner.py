@@ -70,6 +70,7 @@ class _Run:
         else:
             self.make_store = options.store_factory
         self._has_version: dict[Version, bool] = {}
+        self._resolved: dict[int, Path] = {}
         self._repo_root = _resolve(options.repo_root) if options.repo_root is not None else None
 
     # -- the whole run -------------------------------------------------------------------------
@@ -82,6 +83,7 @@ class _Run:
             resolved = _resolve(item.path)
             release = parse_release(text, item.file, resolved.as_posix())
             self.tree.remember(resolved, release)  # a previous release of another input
+            self._resolved[id(item)] = resolved
             releases.append((item, release))
         answers, similar = self._lookup_images([cr for _, cr in releases if cr.kind == GATEABLE])
         results = [self._result(item, cr, answers, similar) for item, cr in releases]
@@ -229,7 +231,8 @@ class _Run:
                   ) -> tuple[gate_policy.Previous | None, str | None]:
         location = cr.path
         assert location is not None
-        roots = [_root_of(_resolve(item.path), location.archived)]
+        own = self._resolved.get(id(item)) or _resolve(item.path)
+        roots = [_root_of(own, location.archived)]
         if self._repo_root is not None and self._repo_root not in roots:
             roots.append(self._repo_root)
         candidates: list[tuple[Version, Path]] = []
