@@ -155,9 +155,23 @@ def make_retry(settings: ClientSettings) -> Any:
                   status_forcelist=list(RETRY_STATUSES), raise_on_status=True)
 
 
+def quiet_pygithub_logging() -> None:
+    """PyGithub puts a StreamHandler at INFO on its "github" logger at import, so every retry
+    prints "Request POST ... failed with 403" to stderr: noise around our one-line errors (and
+    a stream bound at import time). Our own messages say what failed; keep its warnings only."""
+    import logging
+
+    logger = logging.getLogger("github")
+    for handler in list(logger.handlers):
+        if type(handler) is logging.StreamHandler:
+            logger.removeHandler(handler)
+    logger.setLevel(logging.WARNING)
+
+
 def build_client(settings: ClientSettings) -> Github:
     from github import Auth, Github
 
+    quiet_pygithub_logging()
     if settings.token:
         install_token_mask(settings.token)
     throttle: dict[str, Any] = {} if settings.throttle else {
