@@ -100,20 +100,23 @@ def capi(tmp_path):
     return git, base
 
 
-def hostile_manifest(text: str) -> str:
-    """The example manifest with the hostile text as a tool name, version and provider."""
-    quoted = json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
-    return (f"tools:\n  - name: {quoted}\n"
-            "    # renovate: datasource=github-releases depName=a/b\n"
-            f"    version: {quoted}\n    providers: [capa, {quoted}]\n")
+def hostile_manifest(*texts: str) -> str:
+    """One tool per hostile text, the text as its name, version and a provider."""
+    lines = ["tools:"]
+    for text in texts:
+        quoted = json.dumps(text)  # a JSON string is a valid YAML double-quoted scalar
+        lines += [f"  - name: {quoted}", "    # renovate: datasource=github-releases depName=a/b",
+                  f"    version: {quoted}", f"    providers: [capa, {quoted}]"]
+    return "\n".join(lines) + "\n"
 
 
-@pytest.mark.parametrize("hostile", HOSTILE)
-def test_hostile_manifest_values(tmp_path, capi, hostile):
+def test_hostile_manifest_values(tmp_path, capi):
+    """Every hostile text at once (one subprocess per command keeps the suite fast)."""
     git, base = capi
-    git.write("os-tooling.yaml", hostile_manifest(hostile))
+    git.write("os-tooling.yaml", hostile_manifest(*HOSTILE))
     head = git.commit("hostile")
-    payload = pull_request_payload(3, base, head, title=hostile, labels=[f"release/{hostile}"])
+    payload = pull_request_payload(3, base, head, title=HOSTILE[0],
+                                   labels=[f"release/{h}" for h in HOSTILE])
     for command in ("validate", "plan"):
         result = run_action(tmp_path / command, git.path,
                             {"command": command, "token": TOKEN, "format": "text"},
@@ -123,19 +126,21 @@ def test_hostile_manifest_values(tmp_path, capi, hostile):
         check_outputs(result)
         check_markdown(result.summary)
         errors = result.annotations("error")
-        assert errors and all(e.properties.get("file") == "os-tooling.yaml" for e in errors)
+        assert len(errors) >= 3 * len(HOSTILE)  # name, version and provider of each tool
+        assert all(e.properties.get("file") == "os-tooling.yaml" for e in errors)
+        for hostile in HOSTILE:  # each one is shown, as data (repr-quoted, cut when long)
+            assert any(repr(hostile)[1:12] in e.data for e in errors), hostile
     assert_no_shell_ran(tmp_path, git.path)
 
 
-@pytest.mark.parametrize("hostile", HOSTILE)
-def test_hostile_labels_and_title_reach_the_comment_escaped(tmp_path, capi, github_fake, hostile):
+def test_hostile_labels_and_title_reach_the_comment_escaped(tmp_path, capi, github_fake):
     git, base = capi
     git.write("os-tooling.yaml", EXAMPLE_MANIFEST.read_text().replace("17.4.2", "17.5.0"))
     head = git.commit("bump")
     repo = github_fake.import_git(git.path, REPO)
-    pull = repo.add_pull(title=hostile, head_sha=head)
-    payload = pull_request_payload(pull.number, base, head, title=hostile,
-                                   labels=[f"release/{hostile}", hostile])
+    pull = repo.add_pull(title=HOSTILE[-1], head_sha=head)
+    payload = pull_request_payload(pull.number, base, head, title="\n".join(HOSTILE),
+                                   labels=[*(f"release/{h}" for h in HOSTILE), *HOSTILE])
     result = run_action(tmp_path / "run", git.path,
                         {"command": "plan", "token": TOKEN, "comment": "true"},
                         "pull_request", payload, github_fake.env(token=None))
@@ -146,7 +151,7 @@ def test_hostile_labels_and_title_reach_the_comment_escaped(tmp_path, capi, gith
     check_markdown(comment.body)
     check_markdown(result.summary)
     assert comment.body.count("<!-- os-tooling:plan -->") == 1
-    assert "unknown release level" in comment.body
+    assert comment.body.count("unknown release level") == len(HOSTILE)
     assert_no_shell_ran(tmp_path, git.path)
 
 
@@ -155,7 +160,7 @@ def test_hostile_file_paths(tmp_path, capi):
     hostile_dir = "a%0A::set-env name=X::y,line=9:b ##[error]c `touch " + PWNED + "` $(touch " + PWNED + ")"
     target = git.path / hostile_dir / "os-tooling.yaml"
     target.parent.mkdir()
-    target.write_text(hostile_manifest("bad name"))
+    target.write_text(hostile_manifest("bad name"))  # one finding, at the hostile path
     result = run_action(tmp_path / "run", git.path, {
         "command": "validate", "token": TOKEN,
         "manifest": f"{hostile_dir}/os-tooling.yaml\n{hostile_dir}/missing.yaml"})
