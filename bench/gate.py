@@ -263,8 +263,15 @@ def scenario_aws(args: argparse.Namespace) -> None:
           f"{'met' if aws <= 2 * limit + setup else 'NOT met'}")
     print(f"naive: 1 call per image per region {naive * 1000:8.1f} ms  ({per_call * 1000:.1f} ms "
           f"per call, measured on {len(sample)} calls, x {len(names)} x {len(regions)})")
-    print(f"speed-up over naive              {naive / aws:8.0f} x    (goal >= 100: "
-          f"{'met' if naive / aws >= 100 else 'NOT met'})")
+    calls_only = naive / (aws - setup)
+    with_setup = (naive + setup) / aws
+    print(f"speed-up over naive, calls only  {calls_only:8.0f} x    (goal >= 100: "
+          f"{'met' if calls_only >= 100 else 'NOT met'}); both with client set-up: "
+          f"{with_setup:.0f} x")
+    if limit > 2 * statistics.median(single):
+        print("  note: the regions' round trips did not overlap well (limit > 2 x one region): "
+              "moto renders every AMI on the CPUs this process shares; on a busy machine the "
+              "batched calls slow down while the naive per-call time barely moves")
 
 
 SCENARIOS: dict[str, Callable[[argparse.Namespace], None]] = {
