@@ -18,6 +18,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.tooling_repo import TaggedVersions
 from os_tooling.core.manifest import Manifest, Tool, parse_manifest
 from os_tooling.core.versions import Version, VersionError, version_from_tag
 
@@ -34,7 +35,7 @@ class ToolingRepoError(Exception):
         self.usage = usage
 
 
-class GitHubToolingRepo:
+class GitHubToolingRepo(TaggedVersions):
     def __init__(self, repo: Repository, full_name: str, *, manifest_path: str = "os-tooling.yaml",
                  tag_prefix: str = "v", source: str = "contents"):
         if source not in ("contents", "asset"):
@@ -81,12 +82,6 @@ class GitHubToolingRepo:
                     tags[version] = name
             self._tags = tags
         return self._tags
-
-    def has_version(self, version: Version) -> bool:
-        return version in self.tags()
-
-    def versions(self) -> list[Version]:
-        return sorted(self.tags(), reverse=True)
 
     def manifest(self, version: Version) -> Manifest | None:
         """The binaries of a version; None when the tag, the file or the asset is missing or

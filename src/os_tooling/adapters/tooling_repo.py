@@ -14,7 +14,20 @@ from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
 
 
-class LocalToolingRepo:
+class TaggedVersions:
+    """What a tooling repository answers from its version tags; ``tags()`` is the source's own."""
+
+    def tags(self) -> dict[Version, str]:
+        raise NotImplementedError
+
+    def has_version(self, version: Version) -> bool:
+        return version in self.tags()
+
+    def versions(self) -> list[Version]:
+        return sorted(self.tags(), reverse=True)
+
+
+class LocalToolingRepo(TaggedVersions):
     def __init__(self, path: str | Path, *, manifest_path: str = "os-tooling.yaml",
                  tag_prefix: str = "v"):
         root = git.toplevel(path) if Path(path).is_dir() else None
@@ -29,12 +42,6 @@ class LocalToolingRepo:
         if self._tags is None:
             self._tags = {v: name for name, v in git.version_tags(self.root, self.tag_prefix)}
         return self._tags
-
-    def has_version(self, version: Version) -> bool:
-        return version in self.tags()
-
-    def versions(self) -> list[Version]:
-        return sorted(self.tags(), reverse=True)
 
     def manifest(self, version: Version) -> Manifest | None:
         """The manifest at the version's tag; None when the tag or the file is missing or invalid."""

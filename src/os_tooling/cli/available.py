@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_json
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit_report
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("list the os-tooling versions whose node images exist for every requested provider, "
@@ -22,21 +22,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from os_tooling.discovery import discover
     from os_tooling.errors import UsageError
-    from os_tooling.gate.config import default_config, load_config
+    from os_tooling.gate.config import resolve_config
     from os_tooling.report import availability as report
 
-    config = load_config(args.config) if args.config else default_config()
-    if args.catalog:
-        config = config.with_catalog(args.catalog)
+    config = resolve_config(args.config, args.catalog)
     providers = list(dict.fromkeys(args.provider)) or list(PROVIDERS)
     try:
         result = discover(args.flatcar, args.kubernetes, providers, config)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    if args.format == "json":
-        emit_json(report.to_json(result))
-    elif args.format == "markdown":
-        emit(report.markdown(result))
-    else:
-        emit(report.text(result))
+    emit_report(args.format, report, result)
     return EXIT_OK if result.newest is not None else EXIT_FINDING

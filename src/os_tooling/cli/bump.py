@@ -35,16 +35,14 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, parse_release
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
-    from os_tooling.gate.config import default_config, load_config
+    from os_tooling.gate.config import resolve_config
 
     text = read_text(args.file, "release file")
     release = parse_release(text, args.file)
     if release.kind != GATEABLE or release.image is None:
         why = release.reason or "; ".join(f.message for f in release.findings) or "not a gateable release"
         return _fail(args, f"{args.file}: cannot bump os-tooling: {why}")
-    config = load_config(args.config) if args.config else default_config()
-    if args.catalog:
-        config = config.with_catalog(args.catalog)
+    config = resolve_config(args.config, args.catalog)
     provider = release.provider
     assert provider is not None
     current = release.components[OS_TOOLING].version.strip()

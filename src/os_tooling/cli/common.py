@@ -24,3 +24,29 @@ def emit_json(data: object) -> None:
     import json
 
     emit(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def emit_report(fmt: str, report: object, result: object) -> None:
+    """Print ``result`` with a report module's ``to_json`` / ``markdown`` / ``text``."""
+    if fmt == "json":
+        emit_json(report.to_json(result))  # type: ignore[attr-defined]
+    elif fmt == "markdown":
+        emit(report.markdown(result))  # type: ignore[attr-defined]
+    else:
+        emit(report.text(result))  # type: ignore[attr-defined]
+
+
+def add_level_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options that raise or shape the release level; ``plan`` and ``release`` share them."""
+    parser.add_argument("--tag-prefix", default="v", help="prefix of version tags (default: v)")
+    parser.add_argument("--declared-level", action="append", default=[],
+                        choices=("patch", "minor", "major"),
+                        help="raise the level at least to this (repeatable)")
+    parser.add_argument("--label", action="append", default=[], metavar="NAME",
+                        help="a PR label; <label-prefix><level> labels raise the level (repeatable)")
+    parser.add_argument("--label-prefix", default="release/",
+                        help="prefix of level labels (default: release/)")
+    parser.add_argument("--allow-downgrade", action="store_true",
+                        help="a tool version going down is allowed (level of the part that differs)")
+    parser.add_argument("--major-on-zero", action="store_true",
+                        help="below 1.0.0, release a major as 1.0.0 instead of a minor")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_json
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit_report
 
 HELP = ("gate Release CRs: their node images must exist, os-tooling must be a release, and a "
         "patch or minor release must not raise a major (exit 1 on findings)")
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.adapters import git
     from os_tooling.errors import UsageError
     from os_tooling.gate.changed_files import changed_release_files
-    from os_tooling.gate.config import default_config, load_config
+    from os_tooling.gate.config import resolve_config
     from os_tooling.gate.runner import GateInput, GateOptions, run_gate
     from os_tooling.report import gate as report
 
@@ -58,9 +58,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         repo_root = git.toplevel(".") or Path(".")
 
-    config = load_config(args.config) if args.config else default_config()
-    if args.catalog:
-        config = config.with_catalog(args.catalog)
+    config = resolve_config(args.config, args.catalog)
 
     options = GateOptions(config, repo_root=repo_root)
     manifest_path = args.tooling_manifest or config.tooling_manifest
@@ -94,12 +92,7 @@ def run(args: argparse.Namespace) -> int:
         inputs += _pull_inputs(args, repo_root, {i.path.resolve() for i in inputs}, options.notes)
 
     result = run_gate(inputs, options)
-    if args.format == "json":
-        emit_json(report.to_json(result))
-    elif args.format == "markdown":
-        emit(report.markdown(result))
-    else:
-        emit(report.text(result))
+    emit_report(args.format, report, result)
     return EXIT_OK if result.ok else EXIT_FINDING
 
 

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_json
-from os_tooling.core.levels import LEVEL_NAMES
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_level_arguments, emit_report
 
 HELP = "say which semver level a manifest change is and which os-tooling version it releases"
 
@@ -20,17 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="manifest path (default: os-tooling.yaml at the repository root)")
     parser.add_argument("--current-version", metavar="X.Y.Z",
                         help="current os-tooling version (default: highest vX.Y.Z tag of the repository)")
-    parser.add_argument("--tag-prefix", default="v", help="prefix of version tags (default: v)")
-    parser.add_argument("--declared-level", action="append", default=[], choices=LEVEL_NAMES[1:],
-                        help="raise the level at least to this (repeatable)")
-    parser.add_argument("--label", action="append", default=[], metavar="NAME",
-                        help="a PR label; <label-prefix><level> labels raise the level (repeatable)")
-    parser.add_argument("--label-prefix", default="release/",
-                        help="prefix of level labels (default: release/)")
-    parser.add_argument("--allow-downgrade", action="store_true",
-                        help="a tool version going down is allowed (level of the part that differs)")
-    parser.add_argument("--major-on-zero", action="store_true",
-                        help="below 1.0.0, release a major as 1.0.0 instead of a minor")
+    add_level_arguments(parser)
     add_format(parser)
 
 
@@ -89,10 +78,5 @@ def run(args: argparse.Namespace) -> int:
     if outcome.plan is not None:
         outcome.plan.errors.extend(problems)
         outcome.plan.notes[:0] = notes
-    if args.format == "json":
-        emit_json(report.to_json(outcome))
-    elif args.format == "markdown":
-        emit(report.markdown(outcome))
-    else:
-        emit(report.text(outcome))
+    emit_report(args.format, report, outcome)
     return EXIT_OK if outcome.ok else EXIT_FINDING

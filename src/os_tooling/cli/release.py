@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, add_format, emit
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, add_format, add_level_arguments, emit
 
 HELP = ("on merge: tag the next os-tooling version at HEAD and publish its release notes "
         "(GitHub, or --local)")
@@ -27,24 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo-root", metavar="DIR",
                         help="the git repository to release (default: the one around the "
                              "current directory)")
-    parser.add_argument("--tag-prefix", default="v", help="prefix of version tags (default: v)")
     parser.add_argument("--include-prereleases", action="store_true",
                         help="a prerelease tag (v1.2.0-rc.1) can be the current version")
-    parser.add_argument("--label", action="append", default=[], metavar="NAME",
-                        help="a label of the merged PR, given by hand (repeatable)")
-    parser.add_argument("--label-prefix", default="release/",
-                        help="prefix of level labels (default: release/)")
     parser.add_argument("--no-pr-labels", action="store_true",
                         help="do not look up the labels of the merged pull requests on GitHub")
-    parser.add_argument("--declared-level", action="append", default=[],
-                        choices=("patch", "minor", "major"),
-                        help="raise the level at least to this (repeatable)")
-    parser.add_argument("--allow-downgrade", action="store_true",
-                        help="a tool version going down is allowed")
-    parser.add_argument("--major-on-zero", action="store_true",
-                        help="below 1.0.0, release a major as 1.0.0 instead of a minor")
     parser.add_argument("--github-repo", metavar="OWNER/NAME",
                         help="the GitHub repository (default: $GITHUB_REPOSITORY)")
+    add_level_arguments(parser)
     add_github_arguments(parser)
     add_format(parser)
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_json
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit_report
 
 HELP = "validate tooling manifests: schema and the rules of the manifest (exit 1 on findings)"
 
@@ -25,10 +25,5 @@ def run(args: argparse.Namespace) -> int:
     if not files:
         files = [default_manifest()]
     reports = [parse_manifest(read_text(f, "manifest"), f, strict=args.strict) for f in files]
-    if args.format == "json":
-        emit_json(report.to_json(reports))
-    elif args.format == "markdown":
-        emit(report.markdown(reports))
-    else:
-        emit(report.text(reports))
+    emit_report(args.format, report, reports)
     return EXIT_OK if all(r.valid for r in reports) else EXIT_FINDING

@@ -68,6 +68,12 @@ def _options(block: Mapping[str, object]) -> dict[str, object]:
     return {k: v for k, v in block.items() if k != "backend"}
 
 
+def resolve_config(config_file: str | None, catalog: str | None) -> GateConfig:
+    """``--config FILE`` (else the defaults), then ``--catalog FILE`` for every provider."""
+    config = load_config(config_file) if config_file else default_config()
+    return config.with_catalog(catalog) if catalog else config
+
+
 def load_config(path: str) -> GateConfig:
     from os_tooling.adapters.files import read_text
 
