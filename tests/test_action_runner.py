@@ -241,7 +241,7 @@ def test_every_input_read_is_declared_and_documented(monkeypatch):
         def raw(self, name: str) -> str:
             asked.add(name)
             return {"base-ref": "main", "files": "a.yaml", "version": "1.0.0", "from": "1.0.0",
-                    "to": "1.1.0"}.get(name, "")
+                    "to": "1.1.0", "flatcar": "4593.2.4", "kubernetes": "1.34.10"}.get(name, "")
 
     event = Event("pull_request", pull_request_payload(1, "a" * 40, "b" * 40))
     for spec in action_commands.COMMANDS.values():
@@ -482,3 +482,21 @@ def test_gate_reads_os_tooling_versions_from_github(tmp_path, github_fake):
     checks = {c["name"]: c["status"] for c in release["checks"]}
     assert checks["os-tooling-release"] == "ok"
     assert github_fake.requests and all(r.token == TOKEN for r in github_fake.requests)
+
+
+# -- available ---------------------------------------------------------------------------------
+def test_available_on_a_renovate_pull_request(tmp_path, capi):
+    catalog = tmp_path / "images.yaml"
+    catalog.write_text(
+        "capa: [flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.34.0-gs,"
+        " flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.35.0-gs]\n"
+        "capz: [flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.34.0-gs]\n")
+    payload = pull_request_payload(9, capi.base, capi.head)
+    result = run(tmp_path, capi.path, {"command": "available", "flatcar": "4593.2.4",
+                                       "kubernetes": "1.34.10", "providers": "capa, capz",
+                                       "catalog": str(catalog)}, "pull_request", payload)
+    assert result.code == 0, result.stdout + result.stderr
+    assert result.report["latest"] == "1.34.0"
+    assert "### os-tooling 1.34.0 has images for every provider" in result.summary
+    missing = run(tmp_path, capi.path, {"command": "available", "flatcar": "4593.2.4"}, name="bad")
+    assert missing.code == 2 and missing.outputs["ok"] == "false"

@@ -209,6 +209,16 @@ def _levels(values: list[str]) -> list[str]:
     return values
 
 
+# -- available ----------------------------------------------------------------------------------
+def available_argv(inputs: Inputs, event: Event) -> list[str]:
+    flatcar, kubernetes = inputs.get("flatcar"), inputs.get("kubernetes")
+    if not flatcar or not kubernetes:
+        raise UsageError("available needs the inputs 'flatcar' and 'kubernetes'")
+    return ["available", *_opt("flatcar", flatcar), *_opt("kubernetes", kubernetes),
+            *[f"--provider={p}" for p in inputs.items("providers")],
+            *_opt("config", inputs.get("config")), *_opt("catalog", inputs.get("catalog"))]
+
+
 COMMANDS: dict[str, ActionCommand] = {
     "validate": ActionCommand(validate_argv, annotations=validate_annotations, comment=True),
     "plan": ActionCommand(plan_argv, plan_outputs, plan_annotations, comment=True),
@@ -217,4 +227,5 @@ COMMANDS: dict[str, ActionCommand] = {
                              read_only=False, markdown=release_markdown),
     "describe": ActionCommand(describe_argv),
     "diff": ActionCommand(diff_argv),
+    "available": ActionCommand(available_argv, comment=True),
 }
