@@ -179,11 +179,34 @@ def test_flatcar_variant_alongside_os_tooling_is_gated():
     assert parse_release(text, "capa/v34.5.0/release.yaml").kind == GATEABLE
 
 
-def test_release_without_os_tooling_or_variant_is_skipped_as_legacy():
+def test_release_without_os_tooling_or_variant_is_skipped_only_when_archived():
     text = (SAMPLES / "capa/v34.5.0/release.yaml").read_text().replace(
         "  - name: os-tooling\n    version: 1.33.1\n", "")
+    archived = parse_release(text, "capa/archived/v34.5.0/release.yaml")
+    assert archived.kind == SKIPPED and "no os-tooling" in archived.reason
+    # a current release: most likely a typo, and skipping it would hide the next one's policy
+    current = parse_release(text, "capa/v34.5.0/release.yaml")
+    assert current.kind == INVALID
+    assert "neither an os-tooling nor a flatcar-variant" in current.findings[0].message
+
+
+def test_a_misspelled_os_tooling_component_is_an_error_with_a_hint():
+    text = (SAMPLES / "capa/v34.5.0/release.yaml").read_text().replace("name: os-tooling", "name: os-tolling")
     release = parse_release(text, "capa/v34.5.0/release.yaml")
-    assert release.kind == SKIPPED and "no os-tooling" in release.reason
+    assert release.kind == INVALID
+    assert "is 'os-tolling' meant to be it?" in release.findings[0].message
+
+
+@pytest.mark.parametrize("component,written", [("kubernetes", "1.34"), ("os-tooling", "1.33"),
+                                               ("flatcar", "4593.2")])
+def test_component_versions_must_be_written_in_full(component, written):
+    # the cluster chart builds the image name from the text: 1.34 is not 1.34.0 there
+    text = (SAMPLES / "capa/v34.5.0/release.yaml").read_text()
+    old = {"kubernetes": "1.34.10", "os-tooling": "1.33.1", "flatcar": "4593.2.4"}[component]
+    text = text.replace(f"name: {component}\n    version: {old}", f"name: {component}\n    version: {written}")
+    release = parse_release(text, "capa/v34.5.0/release.yaml")
+    assert release.kind == INVALID
+    assert "must be written in full" in release.findings[0].message
 
 
 def test_a_file_outside_the_layout_cannot_be_gated():

@@ -229,13 +229,24 @@ def _skip_reason(release: ReleaseCR) -> str | None:
         if FLATCAR_VARIANT in components:
             return ("legacy release: flatcar-variant instead of os-tooling (image named without "
                     "a tooling version)")
-        return "no os-tooling component: legacy image naming without a tooling version"
+        if release.path is not None and release.path.archived:
+            # archived releases from before the variant: image named from flatcar + kubernetes
+            return "no os-tooling component: legacy image naming without a tooling version"
     return None
 
 
 def _check_gateable(doc: yamldoc.Document, release: ReleaseCR) -> list[Finding]:
     errors: list[Finding] = []
     line, column = release.name_mark
+    if OS_TOOLING not in release.components:
+        # flatcar without os-tooling or flatcar-variant in a current release: most likely a typo,
+        # and skipping it would also hide the policy of the next release
+        import difflib
+
+        close = difflib.get_close_matches(OS_TOOLING, list(release.components), n=1, cutoff=0.75)
+        hint = f" (is {close[0]!r} meant to be it?)" if close else ""
+        errors.append(doc.finding(("spec", "components"), "release has flatcar but neither an "
+                                  f"os-tooling nor a flatcar-variant component{hint}"))
     if KUBERNETES not in release.components:
         errors.append(doc.finding(("spec", "components"), "release has flatcar and os-tooling "
                                   "but no kubernetes component: no image name can be built"))
@@ -250,13 +261,22 @@ def _check_gateable(doc: yamldoc.Document, release: ReleaseCR) -> list[Finding]:
         component = release.components.get(cname)
         if component is None:
             continue
+        text = component.version.strip()
         try:
-            Version.parse(component.version.strip())
+            parsed = Version.parse(text)
         except VersionError as exc:
             errors.append(Finding(f"{cname} version: {exc}", doc.file, component.line,
                                   component.column, f"components.{cname}.version"))
             continue
-        versions[cname] = component.version.strip()
+        if parsed.core != text.removeprefix("v"):
+            # the image name is built from this text: "1.34" is not "1.34.0" there (a leading v
+            # is dropped, as image names never carry one)
+            errors.append(Finding(f"{cname} version {text!r} must be written in full as "
+                                  f"{parsed.core!r}: the image name is built from the text",
+                                  doc.file, component.line, component.column,
+                                  f"components.{cname}.version"))
+            continue
+        versions[cname] = text
     if not errors:
         release.image = ImageRef(versions[FLATCAR], versions[KUBERNETES], versions[OS_TOOLING])
     return errors
