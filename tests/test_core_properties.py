@@ -31,7 +31,7 @@ _name = st.from_regex(r"[a-z0-9][a-z0-9-]{0,12}", fullmatch=True)
 _providers = st.lists(st.sampled_from(list(PROVIDERS)), min_size=1, max_size=6, unique=True)
 _tools = st.lists(st.tuples(_name, _version, _providers), max_size=12,
                   unique_by=lambda t: t[0])
-_levels = st.sampled_from(["none", "patch", "minor", "major"])
+_levels = st.sampled_from(["patch", "minor", "major"])
 _policy = st.fixed_dictionaries({}, optional={
     "preOneZero": _levels,
     "tools": st.dictionaries(_name, st.fixed_dictionaries({}, optional={

@@ -170,3 +170,20 @@ def test_trailers():
     assert trailer_values("Release-Level: major") == []  # a subject line is not a trailer
     levels, problems = levels_from_commits([("a" * 40, message), ("b" * 40, "x\n\nRelease-Level: big")])
     assert [str(x.level) for x in levels] == ["minor"] and "big" in problems[0]
+
+
+def test_each_change_is_judged_under_both_policies():
+    # Taking the max of the two policies key by key is not enough: here the base policy alone
+    # says major, a key-by-key "stricter" merge would say patch.
+    base_policy = "policy:\n  preOneZero: minor\n  tools:\n    helper: {minor: major, major: patch}\n"
+    head_policy = "policy:\n  preOneZero: major\n  tools:\n    helper: {minor: major, major: patch}\n"
+    base = m(t(name="helper", version="0.1.0"), policy=base_policy)
+    head = m(t(name="helper", version="0.2.0"), policy=head_policy)
+    assert level_of(base, head).level is Level.MAJOR
+
+
+def test_a_changed_binary_is_at_least_a_patch_and_none_is_no_policy_level():
+    report = parse_manifest(manifest_text(t(), policy="policy:\n  tools:\n    teleport: {minor: none}\n"), "m.yaml")
+    assert not report.valid and "unknown release level 'none'" in report.errors[0].message
+    policy = "policy:\n  tools:\n    teleport: {minor: patch}\n"
+    assert level_of(m(t(), policy=policy), m(t(version="17.5.0"), policy=policy)).level is Level.PATCH

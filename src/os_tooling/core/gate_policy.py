@@ -20,7 +20,7 @@ from typing import TypeVar
 
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest
-from os_tooling.core.policy import Change, plan, stricter
+from os_tooling.core.policy import Change, plan
 from os_tooling.core.versions import Version, difference_level
 
 T = TypeVar("T")
@@ -122,7 +122,7 @@ def raised_majors(old: Manifest, new: Manifest, changes: list[Change]) -> list[C
     tooling level and cannot make a new major of teleport less of a major for a cluster); for
     0.y.z versions a y change is a major when ``policy.preOneZero`` says so (stricter of both).
     """
-    pre_one_zero = stricter(old.policy, new.policy).pre_one_zero
+    pre_one_zero = max(old.policy.pre_one_zero, new.policy.pre_one_zero)
     old_tools, new_tools = old.by_name(), new.by_name()
     majors = []
     for change in changes:

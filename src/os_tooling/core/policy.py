@@ -84,19 +84,11 @@ class Plan:
         }
 
 
-def stricter(a: Policy, b: Policy) -> Policy:
-    """The policy that gives each change the higher level (base and head both count)."""
-    tools = {
-        name: {lvl: max(a.map_level(name, lvl), b.map_level(name, lvl))
-               for lvl in (Level.MAJOR, Level.MINOR, Level.PATCH)}
-        for name in a.tools.keys() | b.tools.keys()
-    }
-    return Policy(max(a.pre_one_zero, b.pre_one_zero), tools)
-
-
 def plan(base: Manifest, head: Manifest, options: PlanOptions | None = None) -> Plan:
     options = options or PlanOptions()
-    policy = stricter(base.policy, head.policy)
+    # Each change is judged under the base and the head policy and the higher answer wins, so a
+    # PR cannot lower its own level by changing the policy; a relaxed policy applies next time.
+    policies = (base.policy, head.policy)
     changes: list[Change] = []
     errors: list[str] = []
     old_tools = base.by_name()
@@ -106,7 +98,7 @@ def plan(base: Manifest, head: Manifest, options: PlanOptions | None = None) -> 
         if old is None:
             changes.append(Change(name, None, str(new.version), Level.MINOR, "tool added", "added"))
             continue
-        version_change = _version_change(old, new, policy, options.allow_downgrade, errors)
+        version_change = _version_change(old, new, policies, options.allow_downgrade, errors)
         if version_change is not None:
             changes.append(version_change)
         changes.extend(_provider_changes(old, new))
@@ -129,16 +121,22 @@ def plan(base: Manifest, head: Manifest, options: PlanOptions | None = None) -> 
     return Plan(level, changes_level, current, next_version, changes, errors, notes)
 
 
-def _version_change(old: Tool, new: Tool, policy: Policy, allow_downgrade: bool,
+def _level_under(policy: Policy, name: str, a: Version, b: Version) -> tuple[Level, str]:
+    raw = difference_level(a, b, policy.pre_one_zero)
+    # a binary that changes changes the image: never less than a patch, whatever the map says
+    level = max(policy.map_level(name, raw), Level.PATCH)
+    reason = _version_reason(a, b, raw, policy.pre_one_zero)
+    if level != raw:
+        reason += f"; policy.tools.{name} maps {raw} to {level}"
+    return level, reason
+
+
+def _version_change(old: Tool, new: Tool, policies: tuple[Policy, ...], allow_downgrade: bool,
                     errors: list[str]) -> Change | None:
     a, b = old.version, new.version
     if a.same_text(b):
         return None  # equal, or only the v prefix differs
-    raw = difference_level(a, b, policy.pre_one_zero)
-    level = policy.map_level(new.name, raw)
-    reason = _version_reason(a, b, raw, policy.pre_one_zero)
-    if level != raw:
-        reason += f"; policy.tools.{new.name} maps {raw} to {level}"
+    level, reason = max((_level_under(p, new.name, a, b) for p in policies), key=lambda lr: lr[0])
     if b < a:
         if allow_downgrade:
             reason = f"version goes down (allowed): {reason}"

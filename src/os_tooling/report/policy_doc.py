@@ -31,9 +31,12 @@ RULES = """
 - Then `policy.tools.<name>` maps that level to a tooling level, e.g.
   `node-exporter: {major: minor}` for a helper whose majors do not reach customers. The map
   applies to version changes only; added/removed tools and provider changes follow the table.
-- Policy is read from both manifests and the stricter answer wins: a PR cannot lower its own
-  release level by relaxing the policy in the same change. A relaxed policy applies from the
-  next change on. A change of the policy block alone is level `none`.
+- Policy is read from both manifests: each change is judged under the base policy and under
+  the head policy, and the higher answer wins, so a PR cannot lower its own release level by
+  changing the policy in the same change. A relaxed policy applies from the next change on. A
+  change of the policy block alone is level `none`.
+- A binary whose version changes changes the image: it is always at least a patch. Policy
+  levels (`preOneZero` and the targets of `policy.tools`) are `patch`, `minor` or `major`.
 - A version going down is an error unless `--allow-downgrade` is given; then it counts as the
   level of the part that differs.
 - Declared levels raise the level (never lower it): `--declared-level`, a PR label
