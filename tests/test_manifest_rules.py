@@ -167,3 +167,38 @@ def test_policy_is_read_into_the_model():
     policy = parse_manifest(text, "m.yaml").manifest.policy
     assert str(policy.pre_one_zero) == "minor"
     assert {str(k): str(v) for k, v in policy.tools["teleport"].items()} == {"major": "minor"}
+
+
+ANNOTATIONS = [
+    "    # renovate: datasource=github-releases depName=gravitational/teleport",
+    "    #renovate:datasource=github-releases depName=a/b",
+    "    # renovate: datasource=github-releases depName=a/b versioning=semver",
+    "    # renovate: datasource=github-releases depName=a/b versioning=semver extractVersion=^v(?<version>.*)$",
+    "    # renovate: datasource=github-releases depName=a/b extractVersion=^v(.*)$",
+    "    # renovate: depName=a/b datasource=github-releases",
+    "    # renovate: datasource=github-releases depName=a/b packageName=foo",
+    "    # renovate: datasource=github-releases depName=a/b extractVersion=x versioning=semver",
+    "    # renovate: datasource=github-releases",
+    "    # renovate: datasource=github-releases depName=a/b  ",
+]
+
+
+def test_annotation_form_is_the_one_the_preset_reads():
+    """validate warns exactly for the comments the shipped Renovate preset does not match."""
+    import json
+    import re
+
+    from os_tooling.core.manifest import PRESET_ANNOTATION_RE
+    from tests.conftest import ROOT
+
+    preset = json.loads((ROOT / "renovate-preset.json").read_text())
+    manager = next(m for m in preset["customManagers"] if any("os-tooling" in f for f in m["fileMatch"]))
+    comment_part = re.split(r"\\r\?\\n", manager["matchStrings"][0])[0].replace("(?<", "(?P<")
+    preset_re = re.compile(comment_part + "$")
+    for line in ANNOTATIONS:
+        ours = PRESET_ANNOTATION_RE.match(line) is not None
+        theirs = preset_re.search(line) is not None
+        assert ours == theirs, line
+        text = "tools:\n  - name: teleport\n" + line + "\n    version: 1.2.3\n    providers: [capa]\n"
+        report = parse_manifest(text, "m.yaml", strict=True)
+        assert report.valid == theirs, (line, report.errors)

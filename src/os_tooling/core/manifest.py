@@ -11,7 +11,14 @@ from os_tooling.core.levels import Level
 from os_tooling.core.schema_check import SchemaValidator
 from os_tooling.core.versions import Version, VersionError
 
+# A comment line that means to be an annotation, and the exact form the Renovate preset reads
+# (renovate-preset.json, first custom manager; a test keeps the two in step): anything else is
+# a comment Renovate never matches, so its tool would never be bumped.
 _ANNOTATION_RE = re.compile(r"^\s*#\s*renovate:\s*(?P<body>.*)$")
+PRESET_ANNOTATION_RE = re.compile(
+    r"^[ \t]*#[ \t]*renovate:[ \t]*datasource=(?P<datasource>[^\s]+)[ \t]+depName=(?P<depName>[^\s]+)"
+    r"(?:[ \t]+versioning=(?P<versioning>[^\s]+))?(?:[ \t]+extractVersion=(?P<extractVersion>[^\s]+))?"
+    r"[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -187,6 +194,12 @@ def _annotation(doc: yamldoc.Document, lines: list[str], path: tuple, raw: dict,
     if missing:
         warnings.append(doc.finding((*path, "version"),
                                     f"the renovate comment of tool {name!r} lacks {' and '.join(missing)}",
+                                    key=True, severity="warning"))
+    elif PRESET_ANNOTATION_RE.match(above) is None:
+        warnings.append(doc.finding((*path, "version"), f"the renovate comment of tool {name!r} is not "
+                                    "in the form the preset reads, so Renovate will never bump it: "
+                                    "'# renovate: datasource=<d> depName=<n> [versioning=<v>] "
+                                    "[extractVersion=<e>]', in this order, nothing else",
                                     key=True, severity="warning"))
     return pairs
 
