@@ -94,7 +94,20 @@ def test_name_status_parsing():
                      "eks/archived/v1.0.0/release.yaml", "D", "azure/v1.0.0/release.yaml",
                      "M", "capa/v1.0.0/README.md", "M", "sub/capa/v1.0.0/release.yaml", ""])
     assert release_files_from_name_status(out) == ["capa/v1.0.0/release.yaml",
-                                                   "eks/archived/v1.0.0/release.yaml"]
+                                                   "eks/archived/v1.0.0/release.yaml",
+                                                   "sub/capa/v1.0.0/release.yaml"]
+
+
+def test_files_that_look_meant_as_releases_are_gated_not_ignored():
+    # outside the layout, or an unchanged release moved anywhere but to archived/: the gate must
+    # see them (and say they are wrong) rather than pass the PR with "0 release files"
+    out = "\0".join(["A", "capa/35.0.1/release.yaml", "A", "capa/v35.0.0/release.yml",
+                     "R100", "capa/v34.5.0/release.yaml", "capa/v35.2.0/release.yaml",
+                     "R100", "vsphere/v34.5.0/release.yaml", "azure/v34.6.0/release.yaml",
+                     "A", "docs/release.yaml", "A", "capa/v35.0.0/README.md", ""])
+    assert release_files_from_name_status(out) == [
+        "capa/35.0.1/release.yaml", "capa/v35.0.0/release.yml", "capa/v35.2.0/release.yaml",
+        "azure/v34.6.0/release.yaml"]
 
 
 def test_every_sample_is_a_release_file():

@@ -109,7 +109,9 @@ def test_pull_file_list_filtering():
     files = [
         {"filename": "capa/v34.5.1/release.yaml", "status": "added", "changes": 150, "sha": "a"},
         {"filename": "capa/archived/v34.4.0/release.yaml", "status": "renamed", "changes": 0,
-         "sha": "b"},  # moved to archived unchanged
+         "sha": "b", "previous_filename": "capa/v34.4.0/release.yaml"},  # archived unchanged
+        {"filename": "capa/v35.0.0/release.yaml", "status": "renamed", "changes": 0,
+         "sha": "g", "previous_filename": "capa/v34.4.1/release.yaml"},  # moved: name disagrees
         {"filename": "eks/archived/v33.0.0/release.yaml", "status": "renamed", "changes": 2,
          "sha": "c"},
         {"filename": "azure/v34.4.0/release.yaml", "status": "removed", "changes": 129, "sha": "d"},
@@ -117,6 +119,7 @@ def test_pull_file_list_filtering():
         {"filename": "vsphere/v34.5.0/release.yaml", "status": "modified", "changes": 2, "sha": "f"},
     ]
     assert release_files_from_pull(files) == [("capa/v34.5.1/release.yaml", "a"),
+                                             ("capa/v35.0.0/release.yaml", "g"),
                                              ("eks/archived/v33.0.0/release.yaml", "c"),
                                              ("vsphere/v34.5.0/release.yaml", "f")]
 
@@ -135,7 +138,8 @@ def test_pr_files_from_the_api_text_from_checkout_or_api(cli, releases, github, 
          "sha": git_blob_sha(remote_only.encode())},
         {"filename": "capa/v34.6.0/README.md", "status": "added", "changes": 3, "sha": "0" * 40},
         {"filename": "capa/archived/v34.4.0/release.yaml", "status": "renamed", "changes": 0,
-         "sha": blob(releases / "capa/v34.4.0/release.yaml")},
+         "sha": blob(releases / "capa/v34.4.0/release.yaml"),
+         "previous_filename": "capa/v34.4.0/release.yaml"},
     ])
     monkeypatch.setenv("GITHUB_REPOSITORY", RELEASES)
     result, data = gate(cli, releases, "--pr", str(pull.number))

@@ -2,8 +2,11 @@
 repository (the PR's own commits, like GitHub's three-dot diff), or a pull request's files
 through the GitHub API (``--pr``).
 
-Added, modified and retyped ``release.yaml`` files that follow the layout count; deleted files
-and pure renames (moving a release to ``archived/`` unchanged) do not.
+Added, modified and retyped release files count; deleted files and moves of a release to
+``archived/`` unchanged do not. A file named like a release file that does not follow the layout
+(``capa/35.0.1/release.yaml``, ``capa/v35.0.0/release.yml``) counts too: the gate reports it as an
+error rather than letting a PR slip past it. So does an unchanged release moved anywhere else
+(``capa/v34.5.0`` renamed to ``capa/v35.2.0``): its name no longer agrees with its place.
 """
 
 from __future__ import annotations
@@ -14,13 +17,34 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from os_tooling.core.release_cr import parse_release_path
+from os_tooling.core.release_cr import RELEASE_DIRECTORIES, parse_release_path
 
 
 def is_release_file(relative: str) -> bool:
     """``capa/v34.5.0/release.yaml`` (relative to the repository root) follows the layout."""
     location = parse_release_path(relative)
     return location is not None and str(location.root) == "."
+
+
+def is_gated_file(relative: str) -> bool:
+    """A release file of the layout, or a file that looks meant to be one: named release.yaml
+    or release.yml under a provider directory or in a ``v<digit>...`` folder. Those are gated so
+    that the gate says they are outside the layout, instead of not looking at them."""
+    if is_release_file(relative):
+        return True
+    parts = relative.split("/")
+    if parts[-1].lower() not in ("release.yaml", "release.yml"):
+        return False
+    parent = parts[-2] if len(parts) > 1 else ""
+    return parts[0] in RELEASE_DIRECTORIES or (len(parent) > 1 and parent[0] == "v" and parent[1].isdigit())
+
+
+def is_archiving(old: str, new: str) -> bool:
+    """``capa/v34.5.0/release.yaml`` -> ``capa/archived/v34.5.0/release.yaml``."""
+    before, after = parse_release_path(old), parse_release_path(new)
+    return (before is not None and after is not None and not before.archived and after.archived
+            and before.directory == after.directory and before.version.same_text(after.version)
+            and str(before.root) == str(after.root) == ".")
 
 
 def changed_release_files(repo_root: Path, base_ref: str) -> list[str]:
@@ -46,15 +70,16 @@ def release_files_from_name_status(out: str) -> list[str]:
             continue
         kind = status[0]
         if kind in "RC":  # R<score> old new / C<score> old new
+            old = fields[i + 1] if i + 1 < len(fields) else ""
             new = fields[i + 2] if i + 2 < len(fields) else ""
             i += 3
-            pure_rename = kind == "R" and status[1:] == "100"
-            if not pure_rename and is_release_file(new):
+            archived_unchanged = kind == "R" and status[1:] == "100" and is_archiving(old, new)
+            if not archived_unchanged and is_gated_file(new):
                 files.append(new)
             continue
         path = fields[i + 1] if i + 1 < len(fields) else ""
         i += 2
-        if kind in "AMT" and is_release_file(path):
+        if kind in "AMT" and is_gated_file(path):
             files.append(path)
     return files
 
@@ -69,13 +94,16 @@ class PullFile:
 
 def release_files_from_pull(files: Iterable[Mapping[str, object]]) -> list[tuple[str, str]]:
     """``(filename, blob sha)`` of the release files in GitHub's pull request file list:
-    added/modified/changed/copied ones, and renamed ones whose content changed."""
+    added/modified/changed/copied/renamed ones, except a release moved unchanged to archived/."""
     out = []
     for f in files:
         name, status = str(f.get("filename") or ""), f.get("status")
-        if status == "removed" or (status == "renamed" and not f.get("changes")):
+        if status == "removed":
             continue
-        if is_release_file(name):
+        if status == "renamed" and not f.get("changes") and is_archiving(
+                str(f.get("previous_filename") or ""), name):
+            continue
+        if is_gated_file(name):
             out.append((name, str(f.get("sha") or "")))
     return sorted(set(out))
 
@@ -89,8 +117,8 @@ def pull_release_files(repo: Any, full_name: str, number: int) -> list[PullFile]
     doing = f"reading the files of pull request #{number} of {full_name}"
     try:
         pull = repo.get_pull(number)
-        files = [{"filename": f.filename, "status": f.status, "changes": f.changes, "sha": f.sha}
-                 for f in pull.get_files()]
+        files = [{"filename": f.filename, "status": f.status, "changes": f.changes, "sha": f.sha,
+                  "previous_filename": f.previous_filename} for f in pull.get_files()]
         head = pull.head.sha
     except Exception as exc:
         if ghc.is_github_error(exc):
