@@ -380,7 +380,8 @@ def test_gate_on_a_pull_request_of_the_releases_repository(tmp_path, github_fake
     fake_repo = github_fake.import_git(root, "acme/releases")
     pull = fake_repo.add_pull(title="aws 34.6.0", head_sha=head)
     payload = pull_request_payload(pull.number, base, head, repo="acme/releases")
-    result = run(tmp_path, root, {"command": "gate", "catalog": str(CATALOG), "comment": "true"},
+    result = run(tmp_path, root, {"command": "gate", "catalog": str(CATALOG), "comment": "true",
+                                  "tooling-checks": "false"},
                  "pull_request", payload,
                  {**fake_env(github_fake), "GITHUB_REPOSITORY": "acme/releases"})
     assert result.code == 1, result.stdout + result.stderr

@@ -52,7 +52,7 @@ def test_base_ref_finds_exactly_the_changed_release_files(git_repo, cli):
 
     catalog = root / "catalog.yaml"
     shutil.copy(CATALOG, catalog)
-    result = cli("gate", "--base-ref", "main", "--repo-root", root, "--catalog", catalog,
+    result = cli("gate", "--no-tooling-checks", "--base-ref", "main", "--repo-root", root, "--catalog", catalog,
                  "--format", "json")
     assert result.code == 0, result.out + result.err
     data = json.loads(result.out)
@@ -63,7 +63,7 @@ def test_base_ref_finds_exactly_the_changed_release_files(git_repo, cli):
 
 def test_nothing_changed_is_ok_and_says_so(git_repo, cli):
     repo = make_repo(git_repo)
-    result = cli("gate", "--base-ref", "base", "--repo-root", repo.path, "--catalog", CATALOG)
+    result = cli("gate", "--no-tooling-checks", "--base-ref", "base", "--repo-root", repo.path, "--catalog", CATALOG)
     assert result.code == 0
     assert "no release file changed since base" in result.out
 
@@ -73,18 +73,18 @@ def test_explicit_files_and_base_ref_are_gated_once(git_repo, cli):
     target = repo.path / "capa/v34.5.0/release.yaml"
     target.write_text(target.read_text().replace("state: active", "state: deprecated"))
     repo.commit("deprecate")
-    result = cli("gate", target, "--base-ref", "base", "--repo-root", repo.path, "--catalog",
+    result = cli("gate", "--no-tooling-checks", target, "--base-ref", "base", "--repo-root", repo.path, "--catalog",
                  CATALOG, "--format", "json")
     assert [r["file"] for r in json.loads(result.out)["releases"]] == [str(target)]
 
 
 def test_unknown_base_ref_and_no_repository_are_usage_errors(git_repo, cli, tmp_path):
     repo = make_repo(git_repo)
-    result = cli("gate", "--base-ref", "nope", "--repo-root", repo.path, "--catalog", CATALOG)
+    result = cli("gate", "--no-tooling-checks", "--base-ref", "nope", "--repo-root", repo.path, "--catalog", CATALOG)
     assert result.code == 2 and "unknown git ref 'nope'" in result.err
     plain = tmp_path / "plain"
     plain.mkdir()
-    result = cli("gate", "--base-ref", "main", "--repo-root", plain, "--catalog", CATALOG)
+    result = cli("gate", "--no-tooling-checks", "--base-ref", "main", "--repo-root", plain, "--catalog", CATALOG)
     assert result.code == 2 and "needs a git repository" in result.err
 
 

@@ -30,7 +30,7 @@ def releases(tmp_path) -> Path:
 
 
 def gate_json(cli, releases: Path, *files: str, extra: tuple = (), code: int | None = None):
-    result = cli("gate", *[str(releases / f) for f in files], "--catalog", CATALOG,
+    result = cli("gate", "--no-tooling-checks", *[str(releases / f) for f in files], "--catalog", CATALOG,
                  "--repo-root", releases, "--format", "json", *extra)
     assert result.code in (0, 1), result.err
     if code is not None:
@@ -152,7 +152,7 @@ def test_missing_image_with_near_miss_hints(cli, releases, tmp_path):
         "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.0-gs",
         "flatcar-stable-4593.2.4-kube-1.33.1-tooling-1.33.1-gs",  # other kubernetes: no hint
     ]}))
-    result = cli("gate", releases / "vsphere/v34.5.0/release.yaml", "--catalog", catalog,
+    result = cli("gate", "--no-tooling-checks", releases / "vsphere/v34.5.0/release.yaml", "--catalog", catalog,
                  "--repo-root", releases, "--format", "json")
     assert result.code == 1
     [release] = json.loads(result.out)["releases"]
@@ -168,7 +168,7 @@ def test_os_tooling_version_that_is_no_release(cli, releases, tooling):
     path.write_text(path.read_text().replace("version: 1.33.1", "version: 1.33.9"))
     catalog = releases / "cat.yaml"
     catalog.write_text("capa: [flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.9-gs]\n")
-    result = cli("gate", path, "--catalog", catalog, "--repo-root", releases,
+    result = cli("gate", "--no-tooling-checks", path, "--catalog", catalog, "--repo-root", releases,
                  "--tooling-repo", tooling, "--format", "json")
     assert result.code == 1
     [release] = json.loads(result.out)["releases"]
@@ -178,8 +178,15 @@ def test_os_tooling_version_that_is_no_release(cli, releases, tooling):
     assert checks(release)["binary-majors"]["status"] == "not-run"  # 1.33.9 has no manifest
 
 
-def test_without_a_tooling_source_the_checks_say_not_run(cli, releases):
-    result = cli("gate", releases / "capa/v34.5.0/release.yaml", "--catalog", CATALOG,
+def test_without_a_tooling_source_the_release_fails_unless_accepted(cli, releases):
+    # fail closed: a green gate must mean every check ran
+    closed = cli("gate", releases / "capa/v34.5.0/release.yaml", "--catalog", CATALOG,
+                 "--repo-root", releases)
+    assert closed.code == 1
+    assert re.search(r"error +os-tooling-release: os-tooling 1\.33\.1 not checked", closed.out)
+    assert "--no-tooling-checks to accept it" in closed.out
+    # accepted explicitly: reported as not run, never as passed
+    result = cli("gate", "--no-tooling-checks", releases / "capa/v34.5.0/release.yaml", "--catalog", CATALOG,
                  "--repo-root", releases)
     assert result.code == 0
     assert re.search(r"not-run +os-tooling-release: os-tooling 1\.33\.1 not checked", result.out)
@@ -189,7 +196,7 @@ def test_without_a_tooling_source_the_checks_say_not_run(cli, releases):
 
 def test_json_file_is_the_path_as_given(cli, releases, monkeypatch):
     monkeypatch.chdir(releases)
-    result = cli("gate", "capa/v34.5.0/release.yaml", "--catalog", CATALOG, "--format", "json")
+    result = cli("gate", "--no-tooling-checks", "capa/v34.5.0/release.yaml", "--catalog", CATALOG, "--format", "json")
     assert result.code == 0, result.err
     [release] = json.loads(result.out)["releases"]
     assert release["file"] == "capa/v34.5.0/release.yaml"
@@ -201,7 +208,7 @@ def test_json_file_is_the_path_as_given(cli, releases, monkeypatch):
 
 def test_release_file_given_from_inside_its_folder(cli, releases, monkeypatch):
     monkeypatch.chdir(releases / "capa/v34.5.0")
-    result = cli("gate", "release.yaml", "--catalog", CATALOG, "--format", "json")
+    result = cli("gate", "--no-tooling-checks", "release.yaml", "--catalog", CATALOG, "--format", "json")
     assert result.code == 0, result.out
     assert json.loads(result.out)["releases"][0]["previous"]["name"] == "aws-34.4.1"
 
@@ -209,7 +216,7 @@ def test_release_file_given_from_inside_its_folder(cli, releases, monkeypatch):
 def test_broken_releases_are_errors_with_annotations(cli, tmp_path):
     broken = shutil.copytree(BROKEN, tmp_path / "broken")
     files = release_files(broken)
-    result = cli("gate", *files, "--catalog", CATALOG, "--repo-root", broken, "--format", "json")
+    result = cli("gate", "--no-tooling-checks", *files, "--catalog", CATALOG, "--repo-root", broken, "--format", "json")
     assert result.code == 1
     data = json.loads(result.out)
     assert {r["status"] for r in data["releases"]} == {"error"}
@@ -220,7 +227,7 @@ def test_broken_releases_are_errors_with_annotations(cli, tmp_path):
 
 
 def test_markdown_report(cli, releases, tooling):
-    result = cli("gate", releases / "proxmox/v34.6.0/release.yaml",
+    result = cli("gate", "--no-tooling-checks", releases / "proxmox/v34.6.0/release.yaml",
                  releases / "capa/v34.5.0/release.yaml", releases / "aks/v35.1.0/release.yaml",
                  "--catalog", CATALOG, "--repo-root", releases, "--tooling-repo", tooling,
                  "--format", "markdown")
@@ -236,15 +243,15 @@ def test_hostile_text_is_escaped(cli, releases):
     path = releases / "capa/v34.5.0/release.yaml"
     hostile = 'aws-34.5.0\\n::error::pwned <img src=x onerror=alert(1)> `x` | @team'
     path.write_text(path.read_text().replace("name: aws-34.5.0", f'name: "{hostile}"'))
-    text = cli("gate", path, "--catalog", CATALOG, "--repo-root", releases)
+    text = cli("gate", "--no-tooling-checks", path, "--catalog", CATALOG, "--repo-root", releases)
     assert text.code == 1
     assert not any(line.startswith("::") for line in text.out.splitlines())
-    markdown = cli("gate", path, "--catalog", CATALOG, "--repo-root", releases, "--format", "markdown")
+    markdown = cli("gate", "--no-tooling-checks", path, "--catalog", CATALOG, "--repo-root", releases, "--format", "markdown")
     assert "<img" not in markdown.out
     outside_code = re.sub(r"`[^`]*`", "", markdown.out)
     assert "@team" not in outside_code and "`x`" not in outside_code
     assert not any(line.startswith("::") for line in markdown.out.splitlines())
-    data = json.loads(cli("gate", path, "--catalog", CATALOG, "--repo-root", releases,
+    data = json.loads(cli("gate", "--no-tooling-checks", path, "--catalog", CATALOG, "--repo-root", releases,
                           "--format", "json").out)
     assert "::error::pwned" in data["annotations"][0]["message"]  # raw in JSON, escaped by the action
 
@@ -261,7 +268,7 @@ def test_hostile_text_is_escaped(cli, releases):
     (lambda r, t: [r / "capa/v34.5.0/release.yaml", "--format", "xml"], "invalid choice"),
 ])
 def test_usage_errors_exit_two(cli, releases, tmp_path, make_args, message):
-    result = cli("gate", *make_args(releases, tmp_path))
+    result = cli("gate", "--no-tooling-checks", *make_args(releases, tmp_path))
     assert result.code == 2
     assert message in result.err and "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) == 1
@@ -270,16 +277,16 @@ def test_usage_errors_exit_two(cli, releases, tmp_path, make_args, message):
 def test_unreadable_release_files_exit_two(cli, releases):
     path = releases / "capa/v34.5.0/release.yaml"
     path.write_bytes(b"apiVersion: \xff\xfe\n")
-    result = cli("gate", path, "--catalog", CATALOG)
+    result = cli("gate", "--no-tooling-checks", path, "--catalog", CATALOG)
     assert result.code == 2 and "not UTF-8" in result.err
-    result = cli("gate", releases / "capa/v34.5.0", "--catalog", CATALOG)
+    result = cli("gate", "--no-tooling-checks", releases / "capa/v34.5.0", "--catalog", CATALOG)
     assert result.code == 2 and "directory" in result.err
 
 
 def test_invalid_catalog_exits_two_with_file_and_line(cli, releases, tmp_path):
     catalog = tmp_path / "catalog.yaml"
     catalog.write_text("capa: []\ncapx:\n  - flatcar-stable-1.0.0-kube-1.0.0-tooling-1.0.0-gs\n")
-    result = cli("gate", releases / "capa/v34.5.0/release.yaml", "--catalog", catalog)
+    result = cli("gate", "--no-tooling-checks", releases / "capa/v34.5.0/release.yaml", "--catalog", catalog)
     assert result.code == 2
     assert f"{catalog}:2:" in result.err and "unknown provider 'capx'" in result.err
 
@@ -288,17 +295,17 @@ def test_every_fixture_in_a_subprocess_never_a_traceback(releases, tmp_path, too
     broken = shutil.copytree(BROKEN, tmp_path / "broken")
     files = release_files(releases) + release_files(broken)
     for fmt in ("text", "json", "markdown"):
-        result = run_subprocess("gate", *files, "--catalog", CATALOG, "--repo-root", releases,
+        result = run_subprocess("gate", "--no-tooling-checks", *files, "--catalog", CATALOG, "--repo-root", releases,
                                 "--tooling-repo", tooling, "--format", fmt)
         assert result.code == 1, result.err
         assert result.err == "" and "Traceback" not in result.out
-    data = json.loads(run_subprocess("gate", *files, "--catalog", CATALOG, "--format", "json").out)
+    data = json.loads(run_subprocess("gate", "--no-tooling-checks", *files, "--catalog", CATALOG, "--format", "json").out)
     assert len(data["releases"]) == len(files)
     assert {r["status"] for r in data["releases"]} == {"ok", "skipped", "violation", "error"}
 
 
 def test_a_file_given_twice_is_gated_once(cli, releases, monkeypatch):
     monkeypatch.chdir(releases)
-    result = cli("gate", "capa/v34.5.0/release.yaml", releases / "capa/v34.5.0/release.yaml",
+    result = cli("gate", "--no-tooling-checks", "capa/v34.5.0/release.yaml", releases / "capa/v34.5.0/release.yaml",
                  "./capa/v34.5.0/release.yaml", "--catalog", CATALOG, "--format", "json")
     assert [r["file"] for r in json.loads(result.out)["releases"]] == ["capa/v34.5.0/release.yaml"]

@@ -65,7 +65,7 @@ def run(tmp_path, specs, present, **store_kwargs):
         assert config.backend == "aws-ami" or config.provider != "capa"  # the config's choice
         return RecordingStore(config.provider, present, calls, **store_kwargs)
 
-    result = run_gate(inputs(tmp_path, specs), GateOptions(default_config(), store_factory=factory))
+    result = run_gate(inputs(tmp_path, specs), GateOptions(default_config(), allow_unchecked=True, store_factory=factory))
     return result, calls
 
 
@@ -110,7 +110,7 @@ def test_skipped_and_invalid_releases_never_reach_a_store(tmp_path):
     calls: list = []
     items = [GateInput("aks/v35.1.0/release.yaml", SAMPLES / "aks/v35.1.0/release.yaml"),
              GateInput("capa/v1.0.0/release.yaml", tmp_path / "capa/v1.0.0/release.yaml", "a: [")]
-    result = run_gate(items, GateOptions(default_config(), store_factory=lambda c: RecordingStore(
+    result = run_gate(items, GateOptions(default_config(), allow_unchecked=True, store_factory=lambda c: RecordingStore(
         c.provider, set(), calls)))
     assert calls == []
     assert [r.status for r in result.releases] == ["skipped", "error"]

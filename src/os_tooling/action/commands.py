@@ -117,6 +117,7 @@ def gate_argv(inputs: Inputs, event: Event) -> list[str]:
             *_opt("repo-root", inputs.get("repo-root")), *_opt("base-ref", base_ref),
             *_opt("tooling-repo", inputs.get("tooling-repo")),
             *_opt("image-builder-repo", inputs.get("image-builder-repo")),
+            *([] if inputs.flag("tooling-checks", default=True) else ["--no-tooling-checks"]),
             *(["--", *files] if files else [])]
 
 

@@ -35,6 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from os_tooling.cli.github_options import add_github_arguments
 
     add_github_arguments(parser)
+    parser.add_argument("--no-tooling-checks", action="store_true",
+                        help="accept that the os-tooling release and binary-major checks cannot run "
+                             "(no --tooling-repo and no imageBuilderRepo): they are reported as "
+                             "not-run instead of failing the release")
     add_format(parser)
 
 
@@ -60,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
     config = resolve_config(args.config, args.catalog)
 
-    options = GateOptions(config, repo_root=repo_root)
+    options = GateOptions(config, repo_root=repo_root, allow_unchecked=args.no_tooling_checks)
     manifest_path = args.tooling_manifest or config.tooling_manifest
     if args.tooling_repo:
         from os_tooling.gate.tooling import LocalTooling

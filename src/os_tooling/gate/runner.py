@@ -52,6 +52,9 @@ class GateOptions:
                                    "imageBuilderRepo in the gate config")
     repo_root: Path | None = None  # also searched for previous releases, and for display
     store_factory: StoreFactory | None = None
+    # A check that could not run fails its release unless this is set (--no-tooling-checks):
+    # a green gate must mean every check ran.
+    allow_unchecked: bool = False
     notes: list[str] = field(default_factory=list)
 
 
@@ -156,6 +159,8 @@ class _Run:
             checks.append(Check(major.name, major.status, major.message, line, column,
                                 major.details))
             checks.append(self._binary_check(cr, tooling, previous, result, line, column))
+        if not self.options.allow_unchecked:
+            checks = [_fail_unchecked(c) for c in checks]
         result.checks = checks
         result.status = release_status(checks)
         return result
@@ -267,6 +272,14 @@ class _Run:
             except ValueError:
                 pass
         return str(path)
+
+
+def _fail_unchecked(check: Check) -> Check:
+    if check.status != NOT_RUN:
+        return check
+    return Check(check.name, ERROR, f"{check.message} (a gate that could not check this does not "
+                 "pass: give a tooling source, or --no-tooling-checks to accept it)", check.line,
+                 check.column, check.details)
 
 
 def _resolve(path: Path) -> Path:
