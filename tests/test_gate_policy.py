@@ -65,6 +65,14 @@ def test_minor_release_raising_os_tooling_minor_is_fine():
     assert check.status == gp.OK and "1.31.0 -> 1.33.1" in check.message
 
 
+def test_below_one_an_os_tooling_minor_is_its_major():
+    # os-tooling below 1.0.0 releases a binary major as 0.(y+1): that is its breaking part
+    check = gp.tooling_major_check("aws-40.1.0", V("40.1.0"), V("0.4.0"), previous("40.0.0", "0.3.0"))
+    assert check.status == gp.VIOLATION and "0.3.0 -> 0.4.0" in check.message
+    patch = gp.tooling_major_check("aws-40.1.0", V("40.1.0"), V("0.3.5"), previous("40.0.0", "0.3.0"))
+    assert patch.status == gp.OK
+
+
 def test_new_major_has_no_constraint_even_when_os_tooling_goes_down():
     check = gp.tooling_major_check("aws-35.0.0", V("35.0.0"), V("0.9.0"), None)
     assert check.status == gp.OK and "no constraint" in check.message

@@ -88,9 +88,12 @@ def tooling_major_check(release_name: str, version: Version, tooling: Version,
                            f"previous release {previous.name} has no os-tooling component "
                            "(legacy flatcar-variant): nothing to compare", details)
     span = f"os-tooling {previous.tooling} -> {tooling}"
-    if tooling.major > previous.tooling.major:
+    # below 1.0.0 a minor is the breaking part (os-tooling releases a binary major as 0.(y+1))
+    zero_major = previous.tooling.major == tooling.major == 0 and tooling.minor > previous.tooling.minor
+    if tooling.major > previous.tooling.major or zero_major:
+        what = "os-tooling's major" if not zero_major else "os-tooling's 0.y (its major below 1.0.0)"
         return PolicyCheck("os-tooling-major", VIOLATION,
-                           f"{level} release {release_name} raises os-tooling's major: {span} "
+                           f"{level} release {release_name} raises {what}: {span} "
                            f"(previous release {previous.name}); a new os-tooling major needs a "
                            "new cluster release major", details)
     if tooling < previous.tooling:
