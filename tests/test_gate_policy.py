@@ -108,6 +108,22 @@ def test_minor_release_raising_a_binary_major_names_binary_and_versions():
     assert [(c.tool, c.old, c.new) for c in changes] == [("teleport", "17.4.2", "18.0.0")]
 
 
+def test_a_binary_leaving_the_image_is_a_break_too():
+    # removed, renamed (teleport 17 -> teleport-agent 18) or dropped for this provider
+    agent = {**TELEPORT_18, "name": "teleport-agent"}
+    for new in (manifest(agent), manifest({**TELEPORT_17, "providers": ["capz"]})):
+        check, _ = gp.binary_majors_check("proxmox-34.6.0", V("34.6.0"), "capmox", V("1.34.0"),
+                                          previous("34.5.0", "1.33.1", "proxmox-34.5.0"),
+                                          manifest(TELEPORT_17), new)
+        assert check.status == gp.VIOLATION
+        assert "teleport (removed from capmox)" in check.message
+    # ... but not for a provider that never had it
+    other, _ = gp.binary_majors_check("azure-34.6.0", V("34.6.0"), "capv", V("1.34.0"),
+                                      previous("34.5.0", "1.33.1", "azure-34.5.0"),
+                                      manifest(TELEPORT_17), manifest(agent))
+    assert other.status == gp.OK
+
+
 def test_binary_major_of_another_provider_does_not_count():
     old = manifest(TELEPORT_17, {"name": "agent", "version": "1.0.0", "providers": ["capz"]})
     new = manifest(TELEPORT_17, {"name": "agent", "version": "2.0.0", "providers": ["capz"]})

@@ -118,8 +118,10 @@ def binary_changes(old: Manifest, new: Manifest, provider: str) -> list[Change]:
     return [c for c in plan(old, new).changes if c.tool is not None and relevant(c)]
 
 
-def raised_majors(old: Manifest, new: Manifest, changes: list[Change]) -> list[Change]:
-    """The version changes that raise a binary's major.
+def raised_majors(old: Manifest, new: Manifest, changes: list[Change], provider: str | None = None
+                  ) -> list[Change]:
+    """The changes that break a binary for a cluster: a version that raises its major, and (with
+    ``provider``) a binary that leaves this provider's image (removed, or renamed away).
 
     The binary's own version decides, not ``policy.tools`` (which maps a binary's level to the
     tooling level and cannot make a new major of teleport less of a major for a cluster); for
@@ -130,6 +132,11 @@ def raised_majors(old: Manifest, new: Manifest, changes: list[Change]) -> list[C
     majors = []
     for change in changes:
         before, after = old_tools.get(change.tool or ""), new_tools.get(change.tool or "")
+        if provider is not None and before is not None and provider in before.providers and (
+                after is None or provider not in after.providers):
+            if change.kind in ("removed", "provider-removed") and change not in majors:
+                majors.append(change)
+            continue
         if change.kind != "version" or before is None or after is None:
             continue
         a, b = before.version, after.version
@@ -163,12 +170,13 @@ def binary_majors_check(release_name: str, version: Version, provider: str, tool
                            f"{unknown_reason or 'their manifests are unknown'}",
                            {"level": str(level)}), []
     changes = binary_changes(old, new, provider)
-    majors = raised_majors(old, new, changes)
+    majors = raised_majors(old, new, changes, provider)
     details = {"level": str(level), "previous": previous.name,
                "majors": [{"tool": c.tool, "from": c.old, "to": c.new} for c in majors]}
     span = f"os-tooling {previous.tooling} -> {tooling}"
     if majors:
-        listed = ", ".join(f"{c.tool} {c.old} -> {c.new}" for c in majors)
+        listed = ", ".join(f"{c.tool} {c.old} -> {c.new}" if c.kind == "version"
+                           else f"{c.tool} (removed from {provider})" for c in majors)
         word = "majors" if len(majors) > 1 else "major"
         return PolicyCheck("binary-majors", VIOLATION,
                            f"{level} release {release_name} raises the {word} of {listed} "
