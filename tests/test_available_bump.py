@@ -182,3 +182,10 @@ def test_bump_keeps_every_real_sample_byte_identical_but_the_version(path, tmp_p
     before, after = path.read_bytes().split(b"\n"), target.read_bytes().split(b"\n")
     diffs = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert diffs == [(f"    version: {old}".encode(), b"    version: 9.9.9")]
+
+
+def test_bump_keeps_the_file_mode(catalog, tmp_path):
+    target = releases_copy(tmp_path)
+    target.chmod(0o644)
+    assert run_subprocess("bump", target, "--to-tooling", "1.34.0", "--catalog", catalog).code == 0
+    assert target.stat().st_mode & 0o777 == 0o644

@@ -149,7 +149,8 @@ def aws(moto, tmp_path, monkeypatch):
 
 
 def gate(cli, releases, config):
-    result = cli("gate", "--no-tooling-checks", releases / "capa/v34.5.0/release.yaml", "--repo-root", releases, "--config", config,
+    result = cli("gate", "--no-tooling-checks", releases / "capa/v34.5.0/release.yaml",
+                 "--repo-root", releases, "--config", config,
                  "--format", "json")
     assert result.code in (0, 1), result.err
     assert "Traceback" not in result.out + result.err

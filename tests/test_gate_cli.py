@@ -246,7 +246,8 @@ def test_hostile_text_is_escaped(cli, releases):
     text = cli("gate", "--no-tooling-checks", path, "--catalog", CATALOG, "--repo-root", releases)
     assert text.code == 1
     assert not any(line.startswith("::") for line in text.out.splitlines())
-    markdown = cli("gate", "--no-tooling-checks", path, "--catalog", CATALOG, "--repo-root", releases, "--format", "markdown")
+    markdown = cli("gate", "--no-tooling-checks", path, "--catalog", CATALOG, "--repo-root", releases,
+                   "--format", "markdown")
     assert "<img" not in markdown.out
     outside_code = re.sub(r"`[^`]*`", "", markdown.out)
     assert "@team" not in outside_code and "`x`" not in outside_code
@@ -299,7 +300,8 @@ def test_every_fixture_in_a_subprocess_never_a_traceback(releases, tmp_path, too
                                 "--tooling-repo", tooling, "--format", fmt)
         assert result.code == 1, result.err
         assert result.err == "" and "Traceback" not in result.out
-    data = json.loads(run_subprocess("gate", "--no-tooling-checks", *files, "--catalog", CATALOG, "--format", "json").out)
+    data = json.loads(run_subprocess("gate", "--no-tooling-checks", *files, "--catalog", CATALOG,
+                                     "--format", "json").out)
     assert len(data["releases"]) == len(files)
     assert {r["status"] for r in data["releases"]} == {"ok", "skipped", "violation", "error"}
 

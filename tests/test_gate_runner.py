@@ -65,7 +65,8 @@ def run(tmp_path, specs, present, **store_kwargs):
         assert config.backend == "aws-ami" or config.provider != "capa"  # the config's choice
         return RecordingStore(config.provider, present, calls, **store_kwargs)
 
-    result = run_gate(inputs(tmp_path, specs), GateOptions(default_config(), allow_unchecked=True, store_factory=factory))
+    options = GateOptions(default_config(), allow_unchecked=True, store_factory=factory)
+    result = run_gate(inputs(tmp_path, specs), options)
     return result, calls
 
 

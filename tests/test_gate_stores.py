@@ -133,7 +133,8 @@ def test_config_choosing_the_catalog_per_provider_end_to_end(cli, tmp_path):
 
     (tmp_path / "images.yaml").write_text("capa: [flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs]\n")
     (tmp_path / "gate.yaml").write_text("providers:\n  capa: {backend: catalog, file: images.yaml}\n")
-    result = cli("gate", "--no-tooling-checks", SAMPLES / "capa/v34.5.0/release.yaml", "--config", tmp_path / "gate.yaml",
+    result = cli("gate", "--no-tooling-checks", SAMPLES / "capa/v34.5.0/release.yaml",
+                 "--config", tmp_path / "gate.yaml",
                  "--repo-root", SAMPLES, "--format", "json")
     assert result.code == 0, result.out + result.err
     assert json.loads(result.out)["releases"][0]["status"] == "ok"

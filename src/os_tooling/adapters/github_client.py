@@ -89,7 +89,8 @@ class ClientSettings:
         env = os.environ if env is None else env
         token = token or next((env[k] for k in TOKEN_ENV if env.get(k)), None)
         url = (base_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL).strip().rstrip("/")
-        if not url.startswith(("https://", "http://")):
+        if not url.startswith("https://") and not _is_loopback_http(url):
+            # a token must never travel in clear text; plain http only to this machine (tests)
             raise UsageError(f"GitHub API URL {url!r} must start with https:// (GitHub Enterprise: "
                              "https://HOST/api/v3)")
         return cls(
@@ -107,6 +108,13 @@ class ClientSettings:
     def __repr__(self) -> str:  # never show the token, even in a debugger or a traceback
         return (f"ClientSettings(base_url={self.base_url!r}, token={'***' if self.token else None}, "
                 f"timeout={self.timeout}, retries={self.retries})")
+
+
+def _is_loopback_http(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -> float:

@@ -48,6 +48,7 @@ class GitHubToolingRepo(TaggedVersions):
         self._tags: dict[Version, str] | None = None
         self._manifests: dict[Version, Manifest | None] = {}
         self.problem: str | None = None  # why the last manifest() returned None
+        self._problems: dict[Version, str | None] = {}
 
     @classmethod
     def from_settings(cls, settings: ghc.ClientSettings, full_name: str, **kwargs: Any
@@ -87,7 +88,10 @@ class GitHubToolingRepo(TaggedVersions):
         """The binaries of a version; None when the tag, the file or the asset is missing or
         invalid (``problem`` says which)."""
         if version not in self._manifests:
+            self.problem = None
             self._manifests[version] = self._load(version)
+            self._problems[version] = self.problem
+        self.problem = self._problems.get(version)  # the reason of *this* version, cached too
         return self._manifests[version]
 
     def _load(self, version: Version) -> Manifest | None:

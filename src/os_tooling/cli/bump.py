@@ -77,9 +77,11 @@ def run(args: argparse.Namespace) -> int:
     changed = new_text != text
     if changed and not args.dry_run:
         path = Path(args.file)
+        mode = path.stat().st_mode & 0o7777
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bump-")
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(new_text)
+        os.chmod(tmp, mode)  # mkstemp makes 0600; keep the file's own mode
         os.replace(tmp, path)
 
     binaries = _binary_changes(args.tooling_repo, current, target.core)
