@@ -142,6 +142,16 @@ def test_pr_labels_raise_the_level(cli, setup):
     assert [c["reason"] for c in declared] == [f"declared by label release/major (#{setup.pull.number})"]
 
 
+def test_the_label_of_a_pr_beyond_the_newest_hundred_is_still_found(cli, setup):
+    # a busy repository: 100 other pull requests were closed after ours
+    setup.pull.labels.append("release/major")
+    for i in range(100):
+        setup.remote.add_pull(title=f"other {i}", state="closed")
+    result, data = setup.run(cli)
+    assert result.code == 0, result.err
+    assert (data["tag"], data["level"]) == ("v2.0.0", "major")
+
+
 def test_labels_of_unmerged_or_other_prs_and_disabled_lookup_do_not_count(cli, setup):
     setup.pull.labels.append("release/major")
     setup.fake.clear_log()

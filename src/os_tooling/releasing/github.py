@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from github.Repository import Repository
 
 T = TypeVar("T")
+COMMIT_PULLS_LOOKUPS = 20  # commits asked one by one when the page misses them
 PULLS_PAGE = 100  # merged pull requests looked at for labels (one request)
 
 
@@ -194,16 +195,31 @@ class GitHubReleases:
     def pr_labels(self, commits: set[str]) -> list[tuple[str, int]]:
         """Labels of the merged pull requests whose merge commit is one of ``commits``.
 
-        One request: the most recently updated closed pull requests (a page of 100). A merge
-        commit, a squash commit and the last commit of a rebase merge are all the PR's
-        ``merge_commit_sha``.
+        One request in the usual case: the most recently updated closed pull requests (a page of
+        100). A merge commit, a squash commit and the last commit of a rebase merge are all the
+        PR's ``merge_commit_sha``. When that page is full and holds none of them (a busy
+        repository, a late rerun), each commit's own pull requests are asked for instead
+        (``/commits/{sha}/pulls``, at most COMMIT_PULLS_LOOKUPS commits), so a label is not
+        missed silently.
         """
         def read() -> list[tuple[str, int]]:
             found = []
+            matched = False
             pulls = self.repo.get_pulls(state="closed", sort="updated", direction="desc")
-            for pull in pulls.get_page(0)[:PULLS_PAGE]:
+            page = pulls.get_page(0)[:PULLS_PAGE]
+            for pull in page:
                 if pull.merged_at is not None and pull.merge_commit_sha in commits:
+                    matched = True
                     found += [(label.name, pull.number) for label in pull.labels]
+            if matched or len(page) < PULLS_PAGE:
+                return found
+            seen: set[int] = set()
+            for sha in sorted(commits)[:COMMIT_PULLS_LOOKUPS]:
+                for pull in self.repo.get_commit(sha).get_pulls():
+                    if pull.merged_at is not None and pull.merge_commit_sha in commits \
+                            and pull.number not in seen:
+                        seen.add(pull.number)
+                        found += [(label.name, pull.number) for label in pull.labels]
             return found
 
         return self._try("reading labels of merged pull requests", read)
