@@ -193,6 +193,17 @@ if "ghs_imagetestnotarealtoken" in log.replace("::add-mask ::ghs_imagetestnotare
 print("    outputs ok: level=minor current-version=1.4.0 next-version=1.5.0")
 EOF
 
+say "checking what the trimmed image still needs: AWS models, PyGithub, git"
+bah run --isolation chroot "$ctr" -- /opt/os-tooling/bin/python -c '
+import boto3, github
+import os_tooling.backends.aws_ami, os_tooling.backends.s3, os_tooling.releasing.github
+for service, region in (("ec2", "eu-west-1"), ("ec2", "cn-north-1"), ("s3", "eu-central-1"), ("sts", "us-east-1")):
+    boto3.client(service, region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
+print("    AWS models (ec2, s3, sts) and PyGithub load")
+' || fail "a trimmed dependency is missing"
+bah run --isolation chroot "$ctr" -- sh -c 'git --version && git -C /github/workspace log --oneline -1 >/dev/null' \
+    | sed 's/^/    /' || fail "git does not work in the image"
+
 # --- 5. what our runtime dependencies add ------------------------------------------------------
 base_ctr=$(bah from --pull-never "$BASE_TAG")
 containers+=("$base_ctr")
