@@ -115,3 +115,32 @@ def test_skipped_and_invalid_releases_never_reach_a_store(tmp_path):
         c.provider, set(), calls)))
     assert calls == []
     assert [r.status for r in result.releases] == ["skipped", "error"]
+
+
+def test_providers_are_asked_concurrently_and_alike_stores_share_one_lookup(tmp_path):
+    import threading
+
+    barrier = threading.Barrier(2, timeout=10)  # breaks unless two lookups run at the same time
+    calls: list = []
+
+    class Store(RecordingStore):
+        def __init__(self, provider, key):
+            super().__init__(provider, {image("1.33.1")}, calls)
+            self.key = key
+
+        def share_key(self):
+            return self.key
+
+        def lookup(self, refs):
+            barrier.wait()
+            return super().lookup(refs)
+
+    keys = {"capa": "aws", "eks": "aws", "capz": "azure"}  # capa and eks answer alike
+    options = GateOptions(default_config(), allow_unchecked=True,
+                          store_factory=lambda c: Store(c.provider, keys[c.provider]))
+    specs = [("capa", "aws-", "34.5.0", "1.33.1"), ("eks", "eks-", "34.0.1", "1.33.1"),
+             ("azure", "azure-", "34.5.0", "1.33.1")]
+    result = run_gate(inputs(tmp_path, specs), options)
+    assert result.ok, [r.to_dict() for r in result.releases]
+    lookups = sorted(c[1] for c in calls if c[0] == "lookup")
+    assert len(lookups) == 2 and "capz" in lookups  # capa + eks in one lookup, capz in another

@@ -127,6 +127,13 @@ class Store:
         self._client_errors: dict[str, str] = {}
         self._answers: dict[str, ImageAnswer] = {}
 
+    def share_key(self) -> tuple:
+        """Stores with equal keys answer alike whatever their provider (capa and eks use the same
+        accounts and regions by default): the gate asks one of them for all their images, so a
+        run costs one DescribeImages per region, not one per region and provider."""
+        return ("aws-ami", tuple(self.regions), tuple(self.owners), tuple(self.china_owners),
+                self.profile, self.china_profile, self.retry_mode, self.max_attempts, self.timeout)
+
     # -- configuration per region ---------------------------------------------------------
     def owners_for(self, region: str) -> tuple[str, ...]:
         return self.china_owners if region.startswith("cn-") else self.owners

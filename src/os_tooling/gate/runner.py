@@ -104,20 +104,38 @@ class _Run:
             by_provider.setdefault(cr.provider, {})[cr.image.name] = cr.image
         answers: dict[tuple[str, str], ImageAnswer] = {}
         similar: dict[tuple[str, str], list[str]] = {}
-        for provider, refs in sorted(by_provider.items()):
-            store = self.make_store(self.options.config.store_config(provider))
+        stores = {p: self.make_store(self.options.config.store_config(p)) for p in sorted(by_provider)}
+        # Providers whose stores say they answer alike (same AWS accounts and regions) share one
+        # store: one batched lookup for all their images. Groups are asked concurrently.
+        groups: dict[object, list[str]] = {}
+        for provider, store in stores.items():
+            share = getattr(store, "share_key", None)
+            groups.setdefault(share() if share else ("provider", provider), []).append(provider)
+
+        def ask(providers: list[str]) -> tuple[list[str], dict[str, ImageAnswer], dict[str, list[str]]]:
+            store = stores[providers[0]]
+            refs = {name: ref for p in providers for name, ref in by_provider[p].items()}
             got = store.lookup(list(refs.values()))
-            for name in refs:
-                answer = got.get(name)
-                if answer is None:  # a partial answer is never success
-                    answer = ImageAnswer(name, STORE_ERROR, "the image store gave no answer")
-                answers[(provider, name)] = answer
             missing = [ref for name, ref in refs.items()
-                       if answers[(provider, name)].status == STORE_MISSING]
-            if missing:
-                hints = store.similar(missing)
-                for ref in missing:
-                    similar[(provider, ref.name)] = list(hints.get(ref.name, []))
+                       if got.get(name) is not None and got[name].status == STORE_MISSING]
+            return providers, got, (store.similar(missing) if missing else {})
+
+        if len(groups) <= 1:
+            outcomes = [ask(providers) for providers in groups.values()]
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=len(groups)) as pool:
+                outcomes = list(pool.map(ask, groups.values()))
+        for providers, got, hints in outcomes:
+            for provider in providers:
+                for name in by_provider[provider]:
+                    answer = got.get(name)
+                    if answer is None:  # a partial answer is never success
+                        answer = ImageAnswer(name, STORE_ERROR, "the image store gave no answer")
+                    answers[(provider, name)] = answer
+                    if answer.status == STORE_MISSING:
+                        similar[(provider, name)] = list(hints.get(name, []))
         return answers, similar
 
     # -- one release ---------------------------------------------------------------------------
