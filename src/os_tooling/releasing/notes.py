@@ -41,6 +41,9 @@ def upstream_url(tool: Tool) -> str | None:
 
     The tag is the version as written when it has a ``v``; a ``v`` is added when the
     annotation's ``extractVersion`` strips one (``^v(?<version>.*)$``), as Renovate would.
+    Otherwise the tag may or may not carry a ``v`` (teleport's ``17.4.2`` is tagged
+    ``v17.4.2``): the link searches the releases for the version rather than guess a tag page
+    that may not exist.
     """
     repo = tool.upstream_repo
     if repo is None:
@@ -49,6 +52,8 @@ def upstream_url(tool: Tool) -> str | None:
     extract = tool.annotation.get("extractVersion", "")
     if not text.startswith("v") and re.match(r"^\^?v", extract):
         text = "v" + text
+    if not text.startswith("v"):
+        return f"https://github.com/{repo}/releases?q={quote(text, safe='.+-')}&expanded=true"
     return f"https://github.com/{repo}/releases/tag/{quote(text, safe='.+-')}"
 
 
