@@ -35,20 +35,22 @@ def discover(flatcar: str, kubernetes: str, providers: list[str], config: GateCo
         image_name(flatcar, kubernetes, _PROBE_TOOLING)
     except ImageNameError as exc:
         raise ValueError(str(exc)) from None
-    probe = ImageRef(flatcar, kubernetes, _PROBE_TOOLING)
     stores = {p: make_store(config.store_config(p)) for p in providers}
+    suffixes = {p: config.image_suffix(p) for p in providers}
     names: set[str] = set()
-    for store in stores.values():
+    for p, store in stores.items():
+        probe = ImageRef(flatcar, kubernetes, _PROBE_TOOLING, suffixes[p])
         for found in store.similar([probe]).values():
             names.update(found)
-    versions = candidate_versions(flatcar, kubernetes, names)
-    refs = [ImageRef(flatcar, kubernetes, str(v)) for v in versions]
-    answers = {p: store.lookup(refs) if refs else {} for p, store in stores.items()}
+    versions = candidate_versions(flatcar, kubernetes, names, set(suffixes.values()))
+    answers = {p: store.lookup([ImageRef(flatcar, kubernetes, v.core, suffixes[p]) for v in versions])
+               if versions else {} for p, store in stores.items()}
     rows = []
-    for version, ref in zip(versions, refs, strict=True):
+    for version in versions:
+        ref = ImageRef(flatcar, kubernetes, version.core)
         per_provider = {}
         for p in providers:
-            answer = answers[p].get(ref.name)
+            answer = answers[p].get(ImageRef(flatcar, kubernetes, version.core, suffixes[p]).name)
             per_provider[p] = (ProviderAnswer(answer.status, answer.detail) if answer
                                else ProviderAnswer("error", "the store gave no answer"))
         rows.append(VersionAvailability(version, ref.name, per_provider))

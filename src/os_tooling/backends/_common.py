@@ -14,7 +14,7 @@ from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
 
 # keys the gate itself reads from a provider block; stores ignore them
-GATE_KEYS = frozenset({"backend"})
+GATE_KEYS = frozenset({"backend", "imageSuffix"})
 
 
 class Options:

@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
         except VersionError as exc:
             raise UsageError(f"--to-tooling: {exc}") from None
 
-    ref = ImageRef(image.flatcar, image.kubernetes, target.core)
+    ref = ImageRef(image.flatcar, image.kubernetes, target.core, config.image_suffix(provider))
     answer = make_store(config.store_config(provider)).lookup([ref]).get(ref.name)
     exists = answer is not None and answer.status == "present"
     if not exists and not args.force:

@@ -13,9 +13,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kubernetes", required=True, help="Kubernetes version, e.g. 1.34.10")
     parser.add_argument("--tooling", required=True, help="os-tooling version, e.g. 1.33.1")
     parser.add_argument("--provider", choices=sorted(PROVIDERS),
-                        help="add provider-specific parts configured with --suffix")
-    parser.add_argument("--suffix", default="",
-                        help="provider-specific tail appended after -gs (e.g. a template suffix)")
+                        help="add the provider-specific parts configured for it (imageSuffix in --config)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="gate config: providers.<provider>.imageSuffix is appended after -gs")
+    parser.add_argument("--suffix", default=None,
+                        help="provider-specific tail appended after -gs, overriding the config")
     add_format(parser)
 
 
@@ -23,8 +25,17 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.core.naming import ImageNameError, image_name
     from os_tooling.errors import UsageError
 
+    suffix = args.suffix
+    if suffix is None:
+        suffix = ""
+        if args.config:
+            from os_tooling.gate.config import load_config
+
+            if not args.provider:
+                raise UsageError("--config needs --provider: the suffix is configured per provider")
+            suffix = load_config(args.config).image_suffix(args.provider)
     try:
-        name = image_name(args.flatcar, args.kubernetes, args.tooling, suffix=args.suffix)
+        name = image_name(args.flatcar, args.kubernetes, args.tooling, suffix=suffix)
     except ImageNameError as exc:
         raise UsageError(str(exc)) from None
     if args.format == "json":

@@ -40,15 +40,18 @@ class VersionAvailability:
                               for p, a in self.providers.items()}}
 
 
-def candidate_versions(flatcar: str, kubernetes: str, names: Iterable[str]) -> list[Version]:
-    """os-tooling versions of the image names that are for exactly this flatcar + kubernetes."""
+def candidate_versions(flatcar: str, kubernetes: str, names: Iterable[str],
+                       suffixes: Iterable[str] = ("",)) -> list[Version]:
+    """os-tooling versions of the image names that are for exactly this flatcar + kubernetes
+    (with one of the configured provider suffixes, none by default)."""
     prefix = similar_prefix(flatcar, kubernetes)
+    allowed = set(suffixes) or {""}
     versions: set[Version] = set()
     for name in names:
         ref = parse_image_name(name) if name.startswith(prefix) else None
         version = Version.try_parse(ref.tooling) if ref else None
-        if version is not None and version.build is None and image_name(
-                flatcar, kubernetes, ref.tooling) == name:  # no provider suffix, no oddities
+        if version is not None and version.build is None and any(
+                image_name(flatcar, kubernetes, ref.tooling, suffix=s) == name for s in allowed):
             versions.add(version)
     return sorted(versions, reverse=True)
 

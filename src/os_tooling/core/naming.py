@@ -24,10 +24,11 @@ class ImageRef:
     flatcar: str
     kubernetes: str
     tooling: str
+    suffix: str = ""  # provider-specific tail from the gate config (imageSuffix), e.g. for vSphere
 
     @property
     def name(self) -> str:
-        return image_name(self.flatcar, self.kubernetes, self.tooling)
+        return image_name(self.flatcar, self.kubernetes, self.tooling, suffix=self.suffix)
 
 
 def _plain(component: str, text: str) -> str:

@@ -51,10 +51,21 @@ class GateConfig:
     def store_config(self, provider: str) -> StoreConfig:
         return self.providers[provider]
 
+    def image_suffix(self, provider: str) -> str:
+        """``imageSuffix`` of the provider's block: appended after ``-gs`` (e.g. a vSphere
+        template suffix); empty unless configured."""
+        config = self.providers.get(provider)
+        value = config.options.get("imageSuffix", "") if config else ""
+        return value if isinstance(value, str) else ""
+
     def with_catalog(self, catalog: str) -> GateConfig:
         """``--catalog F``: the catalog backend with F for every provider."""
-        providers = {p: StoreConfig(p, "catalog", {"file": catalog}, Path("."))
-                     for p in PROVIDERS}
+        providers = {}
+        for p in PROVIDERS:
+            options: dict[str, object] = {"file": catalog}
+            if self.image_suffix(p):  # the image names stay what they are
+                options["imageSuffix"] = self.image_suffix(p)
+            providers[p] = StoreConfig(p, "catalog", options, Path("."))
         return GateConfig(providers, self.image_builder_repo, self.tooling_manifest,
                           self.tooling_tag_prefix, self.file, catalog)
 
@@ -121,6 +132,10 @@ def parse_config(text: str, label: str, base_dir: Path = Path(".")) -> GateConfi
                        f"{', '.join(sorted(BACKENDS))})")
         options = _options(default) if backend == default["backend"] else {}
         options.update(_options(block))
+        suffix = options.get("imageSuffix", "")
+        if not isinstance(suffix, str) or (suffix and not re.fullmatch(r"[0-9A-Za-z._-]{1,64}", suffix)):
+            raise fail(("providers", provider, "imageSuffix"), "imageSuffix may only use letters, "
+                       "digits, '.', '_' and '-' (at most 64)")
         providers[provider] = StoreConfig(provider, backend, options, base_dir)
 
     repo = data.get("imageBuilderRepo")

@@ -9,7 +9,7 @@ tested alone; nothing here talks to the network itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from os_tooling.backends.base import ERROR as STORE_ERROR
@@ -85,6 +85,9 @@ class _Run:
             text = item.text if item.text is not None else read_text(item.path, "release file")
             resolved = _resolve(item.path)
             release = parse_release(text, item.file, resolved.as_posix())
+            suffix = self.options.config.image_suffix(release.provider or "")
+            if release.image is not None and suffix:
+                release.image = replace(release.image, suffix=suffix)
             self.tree.remember(resolved, release)  # a previous release of another input
             self._resolved[id(item)] = resolved
             releases.append((item, release))
