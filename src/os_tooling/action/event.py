@@ -71,16 +71,14 @@ def read_event(environ: Mapping[str, str] | None = None) -> Event:
     path = env.get("GITHUB_EVENT_PATH", "")
     if not path:
         return Event(name)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
+    from os_tooling.adapters.files import read_bytes
+
+    if not os.path.lexists(path):
         return Event(name)  # the runner always writes it; a local run may not
-    except OSError as exc:
-        raise UsageError(f"cannot read the event file GITHUB_EVENT_PATH: {exc.strerror or exc}") from None
+    data = read_bytes(path, "event file GITHUB_EVENT_PATH", max_bytes=64 * 1024 * 1024)
     try:
         payload = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):
         raise UsageError("the event file GITHUB_EVENT_PATH is not valid JSON") from None
     if not isinstance(payload, dict):
         raise UsageError("the event file GITHUB_EVENT_PATH does not hold a JSON object")

@@ -64,13 +64,28 @@ def resolve_commit(repo: Path, ref: str) -> str:
 
 
 def show_file(repo: Path, ref: str, path: str) -> str | None:
-    """Text of ``path`` (relative to the repo root) at ``ref``; None when absent there."""
+    """Text of ``path`` (relative to the repo root) at ``ref``; None when absent there.
+
+    Read as the bounded reader reads a file: a symlink (git stores its target as the blob)
+    or a submodule is refused, and the size is checked before the blob is read."""
+    from os_tooling.adapters.files import MAX_INPUT_BYTES
+
     commit = resolve_commit(repo, ref)
-    spec = f"{commit}:{path}"
-    kind = run(["cat-file", "-t", spec], repo, check=False).strip()
+    entry = run(["ls-tree", "-z", "--full-tree", commit, "--", path], repo, check=False)
+    record = entry.split("\0", 1)[0]
+    if not record or "\t" not in record:
+        return None
+    mode, kind, sha = record.split("\t", 1)[0].split(" ")
+    if mode == "120000":
+        raise UsageError(f"refusing to read {path!r} at {ref}: it is a symlink")
     if kind != "blob":
         return None
-    data = subprocess.run(["git", "cat-file", "blob", spec], cwd=repo, capture_output=True,
+    size = run(["cat-file", "-s", sha], repo, check=False).strip()
+    if not size.isdigit():
+        return None
+    if int(size) > MAX_INPUT_BYTES:
+        raise UsageError(f"file {ref}:{path} is larger than {MAX_INPUT_BYTES // (1024 * 1024)} MiB")
+    data = subprocess.run(["git", "cat-file", "blob", sha], cwd=repo, capture_output=True,
                           timeout=GIT_TIMEOUT, env=_env()).stdout
     return decode_text(data, f"{ref}:{path}", "file")
 

@@ -139,17 +139,28 @@ class GitHubToolingRepo(TaggedVersions):
         data = self._call(f"downloading {ASSET_NAME} of {tag}", download)
         try:
             return manifest_from_payload(json.loads(data))
+        except RecursionError:
+            self.problem = f"{ASSET_NAME} of {tag} is not a valid payload: nested too deeply"
+            return None
         except (ValueError, TypeError, KeyError, VersionError) as exc:
             self.problem = f"{ASSET_NAME} of {tag} is not a valid payload: {exc}"
             return None
 
 
-def manifest_from_payload(data: dict) -> Manifest:
-    """The tools of an ``os-tooling.json`` payload as a Manifest (default policy)."""
+def manifest_from_payload(data: object) -> Manifest:
+    """The tools of an ``os-tooling.json`` payload as a Manifest (default policy); a payload of
+    another shape is a ValueError saying where, never an AttributeError deep inside."""
+    tools_data = data.get("tools") if isinstance(data, dict) else None
+    if not isinstance(tools_data, list):
+        raise ValueError('expected an object {"tools": [...]}')
     tools = []
-    for item in data["tools"]:
-        providers = item.get("providers") or []
-        if not isinstance(item["name"], str) or not all(isinstance(p, str) for p in providers):
-            raise TypeError("tool name and providers must be strings")
-        tools.append(Tool(item["name"], Version.parse(item["version"]), tuple(providers)))
+    for index, item in enumerate(tools_data):
+        if not isinstance(item, dict):
+            raise ValueError(f"tools[{index}] is not an object")
+        name, version, providers = item.get("name"), item.get("version"), item.get("providers") or []
+        if not isinstance(name, str) or not isinstance(version, str):
+            raise ValueError(f"tools[{index}]: name and version must be strings")
+        if not isinstance(providers, list) or not all(isinstance(p, str) for p in providers):
+            raise ValueError(f"tools[{index}]: providers must be a list of strings")
+        tools.append(Tool(name, Version.parse(version), tuple(providers)))
     return Manifest(tuple(tools))

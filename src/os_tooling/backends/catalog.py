@@ -110,6 +110,8 @@ def parse_catalog(text: str, label: str, *, json_only: bool = False) -> dict[str
         except json.JSONDecodeError as exc:
             raise UsageError(f"catalog {label}:{exc.lineno}:{exc.colno}: invalid JSON: "
                              f"{exc.msg}") from None
+        except RecursionError:
+            raise UsageError(f"catalog {label}: JSON nesting is too deep") from None
     else:
         from os_tooling.core import yamldoc
 

@@ -131,5 +131,5 @@ def _pull_inputs(args: argparse.Namespace, repo_root, already: set, notes: list[
         local = repo_root / file.path
         if local.resolve() in already:
             continue
-        inputs.append(GateInput(file.path, local, read_pull_file(repo, full_name, file, local)))
+        inputs.append(GateInput(file.path, local, read_pull_file(repo, full_name, file, local, repo_root)))
     return inputs

@@ -4,6 +4,12 @@ PyYAML's composer gives node marks; we convert nodes ourselves so that we can
 - reject duplicate keys (at their second occurrence),
 - keep ``version`` scalars as their raw text (unquoted ``1.10`` must not become ``1.1``),
 - survive hostile input: alias bombs, recursive aliases, huge numbers, deep nesting.
+
+Hostile input is bounded *while* parsing: libyaml's C composer recurses once per nesting level
+and overflows the C stack (a segfault, not an exception) on a few thousand nested ``[``, and it
+builds every node of a huge flat list before anyone can count them. So the node tree is composed
+here from libyaml's event stream, which its parser produces iteratively, with the depth and the
+node count checked at every event: a hostile document stops at the first node over a limit.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 MAX_NODES = 200_000  # after alias expansion; a real manifest has a few hundred
+MAX_DEPTH = 64  # nesting levels; a Release CR needs 5, a manifest 4
 RAW_TEXT_KEYS = frozenset({"version", "name"})  # read as written: `name: on` is not a bool
 
 _STR = "tag:yaml.org,2002:str"
@@ -66,7 +73,7 @@ class Document:
 def load(text: str, file: str) -> Document:
     """Parse one YAML document; raises YamlError carrying a Finding."""
     try:
-        node = yaml.compose(text, Loader=_Loader)
+        node = _compose_bounded(text, file)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
@@ -88,6 +95,97 @@ def load(text: str, file: str) -> Document:
     except RecursionError:
         raise YamlError(Finding("YAML nesting is too deep", file)) from None
     return doc
+
+
+def _limit_error(file: str, mark: yaml.Mark, message: str) -> YamlError:
+    return YamlError(Finding(message, file, mark.line + 1, mark.column + 1))
+
+
+def _compose_bounded(text: str, file: str) -> yaml.Node | None:
+    """PyYAML's composer, without recursion, checking depth and node count at every event.
+
+    Only one document is read (a second one is an error, as ``yaml.compose`` says); anchors
+    and aliases behave as in PyYAML (an alias shares its anchor's node; ``_Builder`` then
+    counts the expansion against MAX_NODES and refuses recursive ones)."""
+    loader = _Loader(text)
+    try:
+        loader.get_event()  # StreamStart
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        loader.get_event()  # DocumentStart
+        anchors: dict[str, yaml.Node] = {}
+        # each open collection: (node, pending mapping key or None)
+        stack: list[list] = []
+        root: yaml.Node | None = None
+        count = 0
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.DocumentEndEvent):
+                break
+            if isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+                finished = stack.pop()[0]
+                finished.end_mark = event.end_mark
+                continue
+            count += 1
+            if count > MAX_NODES:
+                raise _limit_error(file, event.start_mark,
+                                   f"document too large (more than {MAX_NODES} nodes)")
+            if isinstance(event, yaml.AliasEvent):
+                if event.anchor not in anchors:
+                    raise yaml.composer.ComposerError(None, None, f"found undefined alias "
+                                                      f"{event.anchor!r}", event.start_mark)
+                node = anchors[event.anchor]
+            elif isinstance(event, yaml.ScalarEvent):
+                tag = event.tag
+                if tag is None or tag == "!":
+                    tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+                node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark,
+                                       style=event.style)
+            else:  # a collection starts
+                if len(stack) >= MAX_DEPTH:
+                    raise _limit_error(file, event.start_mark,
+                                       f"YAML nesting is too deep (more than {MAX_DEPTH} levels)")
+                if isinstance(event, yaml.SequenceStartEvent):
+                    tag = event.tag
+                    if tag is None or tag == "!":
+                        tag = loader.resolve(yaml.SequenceNode, None, event.implicit)
+                    node = yaml.SequenceNode(tag, [], event.start_mark, None,
+                                             flow_style=event.flow_style)
+                else:
+                    tag = event.tag
+                    if tag is None or tag == "!":
+                        tag = loader.resolve(yaml.MappingNode, None, event.implicit)
+                    node = yaml.MappingNode(tag, [], event.start_mark, None,
+                                            flow_style=event.flow_style)
+            anchor = getattr(event, "anchor", None)
+            if anchor is not None and not isinstance(event, yaml.AliasEvent):
+                anchors[anchor] = node
+            _attach(stack, node)
+            if root is None:
+                root = node
+            if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+                stack.append([node, None])
+        if not loader.check_event(yaml.StreamEndEvent):
+            event = loader.get_event()
+            raise yaml.composer.ComposerError("expected a single document in the stream",
+                                              None, "but found another document",
+                                              event.start_mark)
+        return root
+    finally:
+        loader.dispose()
+
+
+def _attach(stack: list[list], node: yaml.Node) -> None:
+    if not stack:
+        return
+    parent = stack[-1]
+    if isinstance(parent[0], yaml.SequenceNode):
+        parent[0].value.append(node)
+    elif parent[1] is None:
+        parent[1] = node  # a mapping key, waiting for its value
+    else:
+        parent[0].value.append((parent[1], node))
+        parent[1] = None
 
 
 class _Builder:

@@ -112,6 +112,7 @@ def pull_release_files(repo: Any, full_name: str, number: int) -> list[PullFile]
     """The release files of pull request ``number`` (``repo``: a PyGithub repository from
     ``adapters.github_client.open_repo``); a GitHub failure is a UsageError (exit 2)."""
     from os_tooling.adapters import github_client as ghc
+    from os_tooling.adapters.files import safe_relative_path
     from os_tooling.errors import UsageError
 
     doing = f"reading the files of pull request #{number} of {full_name}"
@@ -124,7 +125,8 @@ def pull_release_files(repo: Any, full_name: str, number: int) -> list[PullFile]
         if ghc.is_github_error(exc):
             raise UsageError(ghc.explain(exc, doing)) from None
         raise
-    return [PullFile(name, sha, head) for name, sha in release_files_from_pull(files)]
+    return [PullFile(safe_relative_path(name, "file name in the pull request"), sha, head)
+            for name, sha in release_files_from_pull(files)]
 
 
 def git_blob_sha(data: bytes) -> str:
@@ -132,19 +134,21 @@ def git_blob_sha(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
-def read_pull_file(repo: Any, full_name: str, file: PullFile, local: Path) -> str:
-    """The PR head's text of ``file``: the local checkout when it has exactly that content
-    (the usual case in a workflow), else the contents API at the PR's head commit."""
+def read_pull_file(repo: Any, full_name: str, file: PullFile, local: Path, root: Path) -> str:
+    """The PR head's text of ``file``: the local checkout (under ``root``) when it has exactly
+    that content (the usual case in a workflow), else the contents API at the PR's head commit.
+    A local file that leads out of ``root`` is refused, not replaced by the API's answer."""
     from os_tooling.adapters import github_client as ghc
-    from os_tooling.adapters.files import decode_text
+    from os_tooling.adapters.files import check_inside, decode_text, read_bytes
     from os_tooling.errors import UsageError
 
+    check_inside(local, root, "release file")
     try:
-        data = local.read_bytes()
+        data = read_bytes(local, "release file", root=root)
         if git_blob_sha(data) == file.blob_sha:
             return decode_text(data, str(local), "release file")
-    except OSError:
-        pass
+    except UsageError:
+        pass  # not in this checkout (or not that version): ask GitHub
     try:
         content = repo.get_contents(file.path, ref=file.head_sha)
     except Exception as exc:
@@ -153,4 +157,7 @@ def read_pull_file(repo: Any, full_name: str, file: PullFile, local: Path) -> st
         raise
     if isinstance(content, list):
         raise UsageError(f"{file.path} of {full_name} is a directory")
+    if getattr(content, "type", "file") != "file" or not isinstance(content.decoded_content, bytes):
+        raise UsageError(f"{file.path} of {full_name} is not a regular file "
+                         f"({getattr(content, 'type', 'unknown')})")
     return decode_text(content.decoded_content, f"{full_name}:{file.path}", "release file")

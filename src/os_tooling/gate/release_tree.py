@@ -17,11 +17,13 @@ class ReleaseTree:
     def __init__(self) -> None:
         self._listings: dict[tuple[str, str], list[tuple[Version, Path]]] = {}
         self._parsed: dict[str, ReleaseCR | str] = {}
+        self._roots: dict[str, Path] = {}  # a listed release file -> the root it must stay in
 
     def releases(self, root: Path, directory: str) -> list[tuple[Version, Path]]:
         key = (str(root), directory)
         if key not in self._listings:
             self._listings[key] = _scan(root, directory)
+            self._roots.update((str(path), root) for _, path in self._listings[key])
         return self._listings[key]
 
     def remember(self, path: Path, release: ReleaseCR) -> None:
@@ -35,7 +37,8 @@ class ReleaseTree:
             from os_tooling.adapters.files import read_text
 
             try:
-                self._parsed[key] = parse_release(read_text(path, "release file"), label, path)
+                text = read_text(path, "release file", root=self._roots.get(key))
+                self._parsed[key] = parse_release(text, label, path)
             except UsageError as exc:
                 self._parsed[key] = str(exc)
         return self._parsed[key]

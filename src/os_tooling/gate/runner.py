@@ -82,7 +82,8 @@ class _Run:
 
         releases: list[tuple[GateInput, ReleaseCR]] = []
         for item in inputs:
-            text = item.text if item.text is not None else read_text(item.path, "release file")
+            text = item.text if item.text is not None else read_text(item.path, "release file",
+                                                                      root=self._repo_root)
             resolved = _resolve(item.path)
             release = parse_release(text, item.file, resolved.as_posix())
             suffix = self.options.config.image_suffix(release.provider or "")
