@@ -170,7 +170,12 @@ def test_hints_list_definitions_with_this_flatcar_version(azure):
 @pytest.mark.parametrize("options, message", [
     ({"subscription": "not-a-guid"}, "is not a subscription id"),
     ({"gallery": "bad/name"}, "is not a gallery name"),
-    ({"endpoint": "http://management.example"}, "must be an https:// URL"),
+    ({"endpoint": "http://management.example"}, "must be an Azure Resource Manager URL"),
+    # the Azure token goes only to Azure Resource Manager's own hosts
+    ({"endpoint": "https://evil.example"}, "must be an Azure Resource Manager URL"),
+    ({"endpoint": "https://management.azure.com.evil.example"}, "must be an Azure Resource Manager URL"),
+    ({"endpoint": "https://management.azure.com:8443"}, "must be an Azure Resource Manager URL"),
+    ({"endpoint": "https://user@management.azure.com"}, "must be an Azure Resource Manager URL"),
     ({"galery": "x"}, "unknown option(s) 'galery'"),
 ])
 def test_bad_options_are_usage_errors(options, message):

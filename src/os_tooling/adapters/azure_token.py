@@ -38,6 +38,9 @@ def arm_token(session: requests.Session, scope: str, *, policy: RetryPolicy | No
     env = os.environ if env is None else env
     token = env.get("AZURE_ACCESS_TOKEN", "").strip()
     if token:
+        if any(ord(c) < 32 or ord(c) == 127 for c in token):
+            raise AzureCredentialError("AZURE_ACCESS_TOKEN contains control characters (a newline "
+                                       "inside it?); check the secret")
         return token
     tenant = env.get("AZURE_TENANT_ID", "").strip()
     client = env.get("AZURE_CLIENT_ID", "").strip()

@@ -88,6 +88,7 @@ class ClientSettings:
                  env: Mapping[str, str] | None = None) -> ClientSettings:
         env = os.environ if env is None else env
         token = token or next((env[k] for k in TOKEN_ENV if env.get(k)), None)
+        check_token(token, "the GitHub token")
         url = (base_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL).strip().rstrip("/")
         if not url.startswith("https://") and not _is_loopback_http(url):
             # a token must never travel in clear text; plain http only to this machine (tests)
@@ -110,6 +111,29 @@ class ClientSettings:
                 f"timeout={self.timeout}, retries={self.retries})")
 
 
+def check_token(token: str | None, what: str) -> None:
+    """Refuse a credential with control characters up front (a secret pasted with a newline):
+    HTTP libraries would quote it back in their error messages. The token is never shown."""
+    if token and any(ord(c) < 32 or ord(c) == 127 for c in token.strip()):
+        raise UsageError(f"{what} contains control characters (a newline or tab inside it?); "
+                         "check the secret")
+
+
+def upload_url_allowed(settings: ClientSettings, upload_url: str) -> bool:
+    """May the token go to this release upload URL? Only to GitHub's own upload host for the
+    API in use: ``uploads.github.com`` for api.github.com, the same host for GitHub Enterprise
+    Server (``https://HOST/api/uploads``) and for a loopback test server."""
+    from urllib.parse import urlsplit
+
+    api, upload = urlsplit(settings.base_url), urlsplit(upload_url)
+    if upload.scheme != api.scheme or not upload.hostname:
+        return False
+    if api.hostname == "api.github.com":
+        return upload.scheme == "https" and upload.hostname == "uploads.github.com" \
+            and upload.port in (None, 443)
+    return upload.hostname == api.hostname and upload.port == api.port
+
+
 def _is_loopback_http(url: str) -> bool:
     from urllib.parse import urlsplit
 
@@ -127,6 +151,8 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -
         raise UsageError(f"{name}={raw!r} is not a number") from None
     if value < minimum or value != value:
         raise UsageError(f"{name}={raw!r} must be at least {minimum:g}")
+    if value > 86400:  # inf, 1e400: a wait or timeout that never ends is not a setting
+        raise UsageError(f"{name}={raw!r} must be at most 86400 (seconds)")
     return value
 
 
@@ -215,6 +241,9 @@ def upload_asset(settings: ClientSettings, upload_url: str, name: str, data: byt
     from requests.adapters import HTTPAdapter
 
     url = upload_url.split("{", 1)[0]
+    if not upload_url_allowed(settings, url):
+        raise UsageError(f"refusing to upload to {url[:200]!r}: not GitHub's upload host for "
+                         f"{settings.base_url} (the token goes only to its own service)")
     session = requests.Session()
     session.trust_env = True
     adapter = HTTPAdapter(max_retries=make_retry(settings))

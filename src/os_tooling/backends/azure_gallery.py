@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from os_tooling.adapters.http import HttpError, RetryPolicy, new_session, send, tls_or_loopback
+from os_tooling.adapters.http import LOOPBACK_HOSTS, HttpError, RetryPolicy, new_session, send
 from os_tooling.backends._common import Options, rank_hints
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, ImageAnswer, StoreConfig
 from os_tooling.core.naming import ImageRef, similar_prefix
@@ -26,6 +26,9 @@ from os_tooling.errors import UsageError
 
 DEFAULT_GALLERY = "gsCapzFlatcar-41c2d140-ac44-4d8b-b7e1-7b2f1ddbe4d0"
 DEFAULT_ENDPOINT = "https://management.azure.com"
+# Azure Resource Manager of the public, China and US Government clouds: the only hosts the
+# Azure token is sent to (plain http only on loopback, for tests)
+ARM_HOSTS = ("management.azure.com", "management.chinacloudapi.cn", "management.usgovcloudapi.net")
 DEFAULT_API_VERSION = "2023-07-03"
 ARM_NAME = r"[A-Za-z0-9][A-Za-z0-9._()-]{0,89}"
 GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -56,8 +59,10 @@ class Store:
         attempts = int(opts.number("maxAttempts", 5, low=1, high=20))
         opts.done()
         self.endpoint = endpoint.rstrip("/")
-        if not tls_or_loopback(self.endpoint):
-            raise UsageError(f"providers.{config.provider}.endpoint: must be an https:// URL")
+        if not arm_endpoint_allowed(self.endpoint):
+            # the Azure token goes to this host: only Azure Resource Manager's own clouds
+            raise UsageError(f"providers.{config.provider}.endpoint: must be an Azure Resource "
+                             f"Manager URL (https://{', https://'.join(ARM_HOSTS)})")
         if self.subscription is None:
             env = os.environ.get("AZURE_SUBSCRIPTION_ID", "").strip()
             self.subscription = env or None
@@ -222,3 +227,11 @@ class Store:
                     continue
             hints[ref.name] = usable
         return hints
+
+
+def arm_endpoint_allowed(endpoint: str) -> bool:
+    parts = urlsplit(endpoint)
+    if parts.hostname in LOOPBACK_HOSTS:
+        return parts.scheme in ("http", "https")
+    return parts.scheme == "https" and parts.hostname in ARM_HOSTS and parts.port in (None, 443) \
+        and parts.path in ("", "/") and not parts.query and not parts.username

@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.adapters import git
     from os_tooling.errors import UsageError
     from os_tooling.gate.changed_files import changed_release_files
-    from os_tooling.gate.config import resolve_config
     from os_tooling.gate.runner import GateInput, GateOptions, run_gate
+    from os_tooling.gate.trusted_config import resolve_trusted_config
     from os_tooling.report import gate as report
 
     if not args.files and not args.base_ref and args.pr is None:
@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         repo_root = git.toplevel(".") or Path(".")
 
-    config = resolve_config(args.config, args.catalog)
+    # a pull request is gated under the config of its base revision, never its own
+    config, config_notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
 
     options = GateOptions(config, repo_root=repo_root, allow_unchecked=args.no_tooling_checks)
     manifest_path = args.tooling_manifest or config.tooling_manifest
@@ -95,6 +96,10 @@ def run(args: argparse.Namespace) -> int:
     if args.pr is not None:
         inputs += _pull_inputs(args, repo_root, {i.path.resolve() for i in inputs}, options.notes)
 
+    options.notes.extend(config_notes)
+    if args.pr is not None and not args.base_ref and (args.config or args.catalog):
+        options.notes.append("gate config read from the working tree: give --base-ref (the pull "
+                             "request's base) so that a pull request cannot change it")
     result = run_gate(inputs, options)
     emit_report(args.format, report, result)
     return EXIT_OK if result.ok else EXIT_FINDING
