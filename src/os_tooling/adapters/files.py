@@ -132,3 +132,29 @@ def repository_root(start: str | Path = ".") -> Path:
         if os.path.lexists(folder / ".git"):
             return folder
     return here
+
+
+def replace_text(path: str | Path, text: str, what: str = "file") -> None:
+    """Write ``text`` over the file ``path`` atomically (a temporary file in the same folder,
+    then a rename), keeping the file's mode; a read-only folder or a full disk is one clear
+    UsageError, and the file is left as it was."""
+    import tempfile
+
+    p = Path(path)
+    tmp = None
+    try:
+        mode = p.stat().st_mode & 0o7777
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=".os-tooling-")
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)  # mkstemp makes 0600; keep the file's own mode
+        os.replace(tmp, p)
+        tmp = None
+    except OSError as exc:
+        raise UsageError(f"cannot write {what} {str(p)!r}: {exc.strerror or exc}") from None
+    finally:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass

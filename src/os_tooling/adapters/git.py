@@ -92,7 +92,13 @@ def show_file(repo: Path, ref: str, path: str) -> str | None:
 
 def version_tags(repo: Path, prefix: str = "v") -> list[tuple[str, Version]]:
     """Tags ``<prefix>X.Y.Z`` that parse as versions (others are ignored)."""
-    out = run(["tag", "--list", f"{prefix}*"], repo)
+    from os_tooling.core.versions import check_tag_prefix
+
+    try:
+        check_tag_prefix(prefix)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    out = run(["tag", "--list", "--", f"{prefix}*"], repo)
     tags = []
     for name in out.splitlines():
         version = version_from_tag(name.strip(), prefix)

@@ -24,11 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import os
-    import tempfile
-    from pathlib import Path
-
-    from os_tooling.adapters.files import read_text
+    from os_tooling.adapters.files import read_text, replace_text
     from os_tooling.backends import make_store
     from os_tooling.core.cr_edit import EditError, set_component_version
     from os_tooling.core.naming import ImageRef
@@ -76,13 +72,7 @@ def run(args: argparse.Namespace) -> int:
         return _fail(args, str(exc))
     changed = new_text != text
     if changed and not args.dry_run:
-        path = Path(args.file)
-        mode = path.stat().st_mode & 0o7777
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bump-")
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(new_text)
-        os.chmod(tmp, mode)  # mkstemp makes 0600; keep the file's own mode
-        os.replace(tmp, path)
+        replace_text(args.file, new_text, "release file")
 
     binaries = _binary_changes(args.tooling_repo, current, target.core)
     result = {"file": args.file, "provider": provider, "from": old, "to": target.core,

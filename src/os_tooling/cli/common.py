@@ -36,9 +36,24 @@ def emit_report(fmt: str, report: object, result: object) -> None:
         emit(report.text(result))  # type: ignore[attr-defined]
 
 
+def tag_prefix(value: str) -> str:
+    """argparse type of ``--tag-prefix``: refused before it can reach git as an option."""
+    from os_tooling.core.versions import check_tag_prefix
+
+    try:
+        return check_tag_prefix(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_tag_prefix(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tag-prefix", default="v", type=tag_prefix,
+                        help="prefix of version tags (default: v)")
+
+
 def add_level_arguments(parser: argparse.ArgumentParser) -> None:
     """Options that raise or shape the release level; ``plan`` and ``release`` share them."""
-    parser.add_argument("--tag-prefix", default="v", help="prefix of version tags (default: v)")
+    add_tag_prefix(parser)
     parser.add_argument("--declared-level", action="append", default=[],
                         choices=("patch", "minor", "major"),
                         help="raise the level at least to this (repeatable)")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_tag_prefix, emit
 
 HELP = "list the binaries of an os-tooling version (from the manifest at its tag)"
 
@@ -22,7 +22,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
                              "instead of the manifest at the tag")
     parser.add_argument("--manifest", metavar="PATH",
                         help="manifest path in the tooling repository (default: os-tooling.yaml)")
-    parser.add_argument("--tag-prefix", default="v", help="prefix of version tags (default: v)")
+    add_tag_prefix(parser)
     add_github_arguments(parser)
     add_format(parser)
 

@@ -27,6 +27,10 @@ COMMANDS: dict[str, str] = {
 
 EXIT_USAGE = 2
 EXIT_INTERNAL = 3
+# optional dependencies (pyproject's extras) a command imports when it runs
+_EXTRA_OF_MODULE = {name: "cloud" for name in ("boto3", "botocore", "s3transfer", "github",
+                                                "requests", "urllib3", "jwt", "nacl")}
+_EXTRA_OF_MODULE["github_action_utils"] = "action"
 
 
 def build_parser():
@@ -74,6 +78,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except Exception as exc:  # never a traceback for a user; one line saying what broke
         import os
+
+        extra = _EXTRA_OF_MODULE.get((getattr(exc, "name", None) or "").split(".")[0])
+        if isinstance(exc, ModuleNotFoundError) and extra:
+            print(f"os-tooling {args.command}: error: this needs the '{extra}' extra (module "
+                  f"{exc.name!r} is missing): pip install 'os-tooling[{extra}]'", file=sys.stderr)
+            return EXIT_USAGE
 
         if os.environ.get("OS_TOOLING_DEBUG"):
             raise

@@ -127,6 +127,22 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
+TAG_PREFIX_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
+
+
+def check_tag_prefix(prefix: str) -> str:
+    """A tag prefix as git and every command use it (``v``, ``os-tooling/v``, or empty): letters,
+    digits, ``.``, ``_``, ``/``, ``-``, never starting with ``-`` (it would reach git as an
+    option) and never a part git refuses in a ref name. Raises ValueError."""
+    if prefix == "":
+        return prefix
+    if not TAG_PREFIX_RE.fullmatch(prefix) or ".." in prefix or "//" in prefix \
+            or prefix.endswith((".", ".lock")) or "/." in prefix:
+        raise ValueError(f"invalid tag prefix {prefix[:80]!r}: use letters, digits, '.', '_', '/' "
+                         "and '-', starting with a letter or digit (e.g. v)")
+    return prefix
+
+
 def version_from_tag(name: str, prefix: str = "v") -> Version | None:
     """``v1.2.3`` -> 1.2.3 with prefix ``v``; None for anything else (build metadata included).
 

@@ -149,5 +149,11 @@ def parse_config(text: str, label: str, base_dir: Path = Path(".")) -> GateConfi
     prefix = data.get("toolingTagPrefix", "v")
     if not isinstance(prefix, str):
         raise fail(("toolingTagPrefix",), "toolingTagPrefix must be a string")
+    from os_tooling.core.versions import check_tag_prefix
+
+    try:
+        check_tag_prefix(prefix)
+    except ValueError as exc:
+        raise fail(("toolingTagPrefix",), f"toolingTagPrefix: {exc}") from None
     return GateConfig(providers, repo, manifest.strip(), prefix, label)
 
