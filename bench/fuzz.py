@@ -1,4 +1,5 @@
-"""Long fuzz run: random manifests, Release CRs and gate configs through the real CLI.
+"""Long fuzz run: random manifests, Release CRs, gate configs, hostile structures (depth, size,
+Markdown and control characters in every string field) and special files through the real CLI.
 
     .venv/bin/python bench/fuzz.py --examples 10000
 
@@ -21,10 +22,14 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from tests.fuzz_targets import (  # noqa: E402
     config_inputs,
     config_target,
+    file_kind_inputs,
+    file_kind_target,
     manifest_inputs,
     manifest_target,
     release_inputs,
     release_target,
+    structural_inputs,
+    structural_target,
 )
 
 
@@ -58,6 +63,9 @@ def main() -> int:
         "manifest": (manifest_inputs, lambda x: manifest_target(x)),
         "release-cr": (release_inputs, lambda x: release_target(*x)),
         "gate-config": (config_inputs, lambda x: config_target(x)),
+        # depth, size, Markdown/control characters in string fields; special files and symlinks
+        "structure": (structural_inputs, lambda x: structural_target(x)),
+        "file-kinds": (file_kind_inputs, lambda x: file_kind_target(x)),
     }
     total_crashes = 0
     for name, (strategy, target) in targets.items():

@@ -153,3 +153,115 @@ def config_target(text: str | bytes) -> list[Outcome]:
         # no cloud here: AWS/Azure stores must answer "error" or refuse the config, never hang
         env_free = ["gate", relative, "--repo-root", str(root), "--config", str(config), "--format", "json"]
         return [run_cli(env_free)]
+
+
+# -- structural generators: depth, size, special files, symlinks, hostile strings ---------------
+HOSTILE_STRINGS = ["a|b|c", "`x|y`", "[link](http://evil.example)", "![img](http://evil.example/x.png)",
+                   "<img src=x onerror=alert(1)>", "@acme/team", "www.evil.example", "https://evil.example",
+                   "me@evil.example", "\x1b[32mok:\x1b[0m fine", "\r\nok: valid", "bell\x07", "::error::x",
+                   "%0A::warning::x", "$(id)", "${{ secrets.X }}", "#1", "\u202eevil", "\u200b", "\\|", "**b**"]
+
+
+@st.composite
+def _deep_text(draw) -> str:
+    depth = draw(st.sampled_from([1, 10, 63, 64, 65, 200, 5000, 30000]))
+    shape = draw(st.sampled_from(["flow-seq", "flow-map", "block-seq", "mixed", "json"]))
+    if shape == "flow-seq":
+        return "tools: " + "[" * depth + "]" * draw(st.sampled_from([0, depth]))
+    if shape == "flow-map":
+        return "tools: " + "{a: " * depth + "1" + "}" * depth
+    if shape == "block-seq":
+        depth = min(depth, 600)  # indentation grows quadratically: stay under the size cap
+        return "tools:\n" + "".join("  " * i + "-\n" for i in range(depth)) + "  " * depth + "x\n"
+    if shape == "json":
+        return '{"tools": ' + "[" * depth + "]" * depth + "}"
+    return "tools: " + "[{a: " * depth + "1" + "}]" * depth
+
+
+@st.composite
+def _wide_text(draw) -> str:
+    count = draw(st.sampled_from([0, 1, 1000, 50_000, 199_999, 200_001]))
+    item = draw(st.sampled_from(["1", "x", "{}", "[]", "*a"]))
+    anchor = "&a x" if item == "*a" else ""
+    return f"a: {anchor}\ntools: [" + ",".join([item] * count) + "]\n"
+
+
+def _hostile_leaves(value, draw):
+    if isinstance(value, dict):
+        return {k: _hostile_leaves(v, draw) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_hostile_leaves(v, draw) for v in value]
+    if isinstance(value, str) and draw(st.booleans()):
+        return draw(st.sampled_from(HOSTILE_STRINGS))
+    return value
+
+
+@st.composite
+def _hostile_strings_text(draw) -> str:
+    """The example manifest or a real release with Markdown, links, mentions and control
+    characters in string fields (every field may be hit)."""
+    source = draw(st.sampled_from([EXAMPLE] + [t for _, t in SAMPLE_TEXTS[:4]]))
+    return dump(_hostile_leaves(yaml.safe_load(source), draw))
+
+
+structural_inputs = st.one_of(_deep_text(), _wide_text(), _hostile_strings_text())
+FILE_KINDS = ["regular", "fifo", "directory", "symlink-out", "symlink-dev-zero", "symlink-in",
+              "dangling", "empty"]
+file_kind_inputs = st.sampled_from(FILE_KINDS)
+
+
+def structural_target(text: str) -> list[Outcome]:
+    """A structural input as manifest, as release file and as catalog, in every format."""
+    outcomes = manifest_target(text)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        relative = "capa/v34.6.0/release.yaml"
+        _write(root / relative, text)
+        catalog = root / "catalog.yaml"
+        _write(catalog, text)
+        for fmt in ("text", "json", "markdown"):
+            outcomes.append(run_cli(["gate", "--no-tooling-checks", str(root / relative), "--repo-root",
+                                     str(root), "--catalog", str(catalog), "--format", fmt]))
+    return outcomes
+
+
+def file_kind_target(kind: str) -> list[Outcome]:
+    """A manifest and a release file that are not plain regular files inside the repository:
+    refused in one line (exit 2) unless they are (regular, symlink inside, empty)."""
+    import os
+
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "repo"
+        (root / ".git").mkdir(parents=True)  # marks the repository root for the reader
+        outside = Path(tmp) / "outside.yaml"
+        outside.write_text(EXAMPLE)
+        inside = root / "shared.yaml"
+        inside.write_text(EXAMPLE)
+        outcomes = []
+        for path in (root / "os-tooling.yaml", root / "capa" / "v34.6.0" / "release.yaml"):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if kind == "regular":
+                path.write_text(EXAMPLE)
+            elif kind == "fifo":
+                os.mkfifo(path)
+            elif kind == "directory":
+                path.mkdir()
+            elif kind == "symlink-out":
+                path.symlink_to(outside)
+            elif kind == "symlink-dev-zero":
+                path.symlink_to("/dev/zero")
+            elif kind == "symlink-in":
+                path.symlink_to(inside)
+            elif kind == "dangling":
+                path.symlink_to(root / "nowhere.yaml")
+            else:
+                path.write_text("")
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            outcomes.append(run_cli(["validate", "os-tooling.yaml"]))
+            outcomes.append(run_cli(["gate", "--no-tooling-checks", "capa/v34.6.0/release.yaml",
+                                     "--catalog", str(inside), "--format", "json"]))
+        finally:
+            os.chdir(cwd)
+        return outcomes

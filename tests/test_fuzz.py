@@ -5,13 +5,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.fuzz_targets import (
+    FILE_KINDS,
     config_inputs,
+    file_kind_target,
     manifest_inputs,
     manifest_target,
     mutated,
     release_inputs,
     release_target,
     run_cli,
+    structural_inputs,
+    structural_target,
 )
 
 BUDGET = settings(max_examples=60, deadline=None, database=None,
@@ -76,3 +80,19 @@ def test_the_harness_can_see_a_crash():
 
     assert Outcome(["x"], 3, "", "").crashed
     assert Outcome(["x"], 1, "", "Traceback (most recent call last)").crashed
+
+
+@settings(max_examples=30, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(structural_inputs)
+def test_fuzz_structure_depth_size_and_hostile_strings(text):
+    assert_clean(structural_target(text))
+
+
+@pytest.mark.parametrize("kind", FILE_KINDS)
+def test_special_files_and_symlinks_are_refused_or_read(kind):
+    outcomes = file_kind_target(kind)
+    assert_clean(outcomes)
+    refused = kind in ("fifo", "directory", "symlink-out", "symlink-dev-zero", "dangling")
+    for outcome in outcomes:
+        assert (outcome.code == 2) is refused, (kind, outcome.args, outcome.code, outcome.err)
