@@ -37,6 +37,7 @@ class _BaseSnapshot:
     def relative(self, path: str | Path, start: Path | None = None) -> str | None:
         """``path`` relative to the repository top, or None when it lies outside it."""
         absolute = Path(os.path.abspath((start or Path.cwd()) / path))
+        absolute = Path(os.path.realpath(absolute.parent)) / absolute.name  # the file itself may be a link
         try:
             return absolute.relative_to(self.top).as_posix()
         except ValueError:
@@ -50,6 +51,10 @@ class _BaseSnapshot:
         from os_tooling.adapters.files import read_text
 
         text = git.show_file(self.top, self.base, relative)
+        if text is None and git.show_file(self.top, "HEAD", relative) is None:
+            # not in the repository's history at all: the operator's own file (e.g. generated
+            # by an earlier step), not something the pull request brings
+            return self.top / relative
         if text is None:
             raise UsageError(f"{what} {relative!r} does not exist at the base revision "
                              f"{self.base[:12]}: a pull request cannot bring its own {what} "
@@ -90,8 +95,13 @@ def resolve_trusted_config(config_file: str | None, catalog: str | None, repo_ro
             config = load_config(config_file)
         else:
             copy = snapshot.take(relative, "gate config")
-            config = parse_config(snapshot.texts[copy], config_file, copy.parent)
-            config = _catalogs_from_base(config, snapshot, Path(config_file).parent)
+            if copy in snapshot.texts:
+                config = parse_config(snapshot.texts[copy], config_file, copy.parent)
+                config = _catalogs_from_base(config, snapshot, Path(config_file).parent)
+            else:  # untracked: the operator's own, with its catalogs beside it
+                from os_tooling.gate.config import load_config
+
+                config = load_config(config_file)
     if catalog:
         relative = snapshot.relative(catalog)
         config = config.with_catalog(str(snapshot.take(relative, "catalog")) if relative else catalog)
