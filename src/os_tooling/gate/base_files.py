@@ -27,7 +27,7 @@ def published_from_git(repo_root: Path, base_commit: str, relative: str) -> Publ
     from os_tooling.adapters import git
 
     for candidate in published_candidates(relative):
-        text = git.show_file(repo_root, base_commit, candidate)
+        text = git.show_file(repo_root, base_commit, f"./{candidate}")  # from repo_root
         if text is not None:
             return Published(candidate, text)
     return None
