@@ -198,3 +198,79 @@ def test_available_comments_on_a_release_pr(tmp_path, origin, catalog, github_fa
     [comment] = fake_repo.comments.values()
     assert comment.body.startswith("<!-- os-tooling:available -->") and sentence in comment.body
     assert result.report["releases"][0]["latest"] == "1.35.0"
+
+
+# -- the example workflows' own scripts, run with bash and jq (gh is a stand-in) ------------------
+WORKFLOWS = Path(__file__).resolve().parents[1] / "examples" / "workflows" / "releases"
+
+
+def workflow_script(file: str, job: str) -> str:
+    import yaml
+
+    workflow = yaml.safe_load((WORKFLOWS / file).read_text())
+    [script] = [s["run"] for s in workflow["jobs"][job]["steps"] if "run" in s]
+    return script
+
+
+def run_script(tmp_path: Path, script: str, gh_output: str, env: dict[str, str]) -> dict[str, str]:
+    import os
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    (tmp_path / "gh.json").write_text(gh_output)
+    gh = bin_dir / "gh"
+    gh.write_text(f"#!/bin/sh\ncat '{tmp_path / 'gh.json'}'\n")
+    gh.chmod(0o755)
+    output = tmp_path / "output"
+    output.write_text("")
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+                          env={"PATH": f"{bin_dir}:{os.environ['PATH']}", "GITHUB_OUTPUT": str(output),
+                               "GITHUB_REPOSITORY": "acme/releases", **env},
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    return dict(line.split("=", 1) for line in output.read_text().splitlines())
+
+
+@pytest.mark.parametrize(("body", "version", "ok"), [
+    ("/update-release", "", "true"),
+    ("/update-release 1.35.0", "1.35.0", "true"),
+    ("/update-release v1.35.0\nthanks", "1.35.0", "true"),
+    ("/update-release 1.35.0; rm -rf /", "", "false"),
+    ("/update-releases", "", "false"),
+])
+def test_update_release_comment_script(tmp_path, body, version, ok):
+    pr = json.dumps({"headRefName": BRANCH, "baseRefName": "main", "isCrossRepository": False,
+                     "state": "OPEN"})
+    out = run_script(tmp_path, workflow_script("os-tooling-release-pr.yaml",
+                                               "update-release-target"), pr,
+                     {"NUMBER": "12", "BODY": body})
+    assert out == {"head": BRANCH, "base": "main", "version": version, "ok": ok}
+
+
+@pytest.mark.parametrize(("pr", "ok"), [
+    ({"headRefName": "feature/x", "isCrossRepository": False, "state": "OPEN"}, "false"),
+    ({"headRefName": BRANCH, "isCrossRepository": True, "state": "OPEN"}, "false"),
+    ({"headRefName": BRANCH, "isCrossRepository": False, "state": "MERGED"}, "false"),
+])
+def test_update_release_only_on_open_release_prs_of_this_repository(tmp_path, pr, ok):
+    out = run_script(tmp_path, workflow_script("os-tooling-release-pr.yaml",
+                                               "update-release-target"),
+                     json.dumps({"baseRefName": "main", **pr}),
+                     {"NUMBER": "12", "BODY": "/update-release"})
+    assert out["ok"] == ok
+
+
+def test_weekly_job_lists_the_open_release_prs_of_this_repository(tmp_path):
+    prs = [{"number": 1, "headRefName": "release-v34.6.0", "baseRefName": "main",
+            "isCrossRepository": False},
+           {"number": 2, "headRefName": "release-v35.0.0", "baseRefName": "main",
+            "isCrossRepository": True},
+           {"number": 3, "headRefName": "renovate/cilium", "baseRefName": "main",
+            "isCrossRepository": False}]
+    out = run_script(tmp_path, workflow_script("os-tooling-bump-weekly.yaml", "release-prs"),
+                     json.dumps(prs), {})
+    assert json.loads(out["prs"]) == [{"number": 1, "head": "release-v34.6.0", "base": "main"}]
+    assert "\n" not in out["prs"]
+    empty = run_script(tmp_path, workflow_script("os-tooling-bump-weekly.yaml", "release-prs"),
+                       "[]", {})
+    assert empty["prs"] == "[]"  # the bump job's condition
