@@ -284,3 +284,18 @@ def test_pull_request_mode_reads_the_base_from_github_or_from_the_checkout(
     assert check(found[CAPA])["status"] == "violation"
     assert "published-release" not in {c["name"] for c in found[added]["checks"]}
     assert github_fake.calls("GET", r"/contents/") == 0
+
+
+def test_releases_in_a_subdirectory_of_the_git_repository(cli, tmp_path, tooling):
+    """--repo-root below the git top level: the base is read relative to the releases root."""
+    repo = GitRepo(tmp_path / "monorepo")
+    shutil.copytree(SAMPLES / "capa", repo.path / "releases" / "capa")
+    repo.commit("published releases")
+    edit(repo, f"releases/{CAPA}", "name: os-tooling\n    version: 1.33.1",
+         "name: os-tooling\n    version: 2.0.0")
+    repo.commit("change it in place")
+    result = cli("gate", "--base-ref", "HEAD~1", "--repo-root", repo.path / "releases",
+                 "--catalog", CATALOG, "--tooling-repo", tooling, "--format", "json")
+    assert result.code == 1, result.err
+    found = check(by_file(json.loads(result.out))[CAPA])
+    assert found["status"] == "violation" and found["base_file"] == CAPA
