@@ -283,3 +283,26 @@ def test_available_base_ref_usage(cli, tmp_path, catalog):
     assert mixed.code == 2 and "leave out --flatcar" in mixed.err
     missing = cli("available", "--catalog", catalog)
     assert missing.code == 2 and "--flatcar and --kubernetes" in missing.err
+
+
+def test_a_release_pr_cannot_bring_its_own_images(cli, tmp_path, catalog):
+    """A catalog inside the releases repository is read as it is at the base: a PR that lists
+    an image of its own in it does not make bump (or available) take that version."""
+    repo = GitRepo(tmp_path / "releases")
+    shutil.copytree(SAMPLES, repo.path, dirs_exist_ok=True)
+    shutil.copy(catalog, repo.path / "images.json")
+    repo.commit("published releases and the image catalog")
+    repo.git("checkout", "-q", "-b", "release-v34.6.0")
+    text = (repo.path / PUBLISHED).read_text().replace("name: aws-34.5.0", "name: aws-34.6.0", 1)
+    repo.write(CAPA_NEW, text)
+    forged = json.loads((repo.path / "images.json").read_text())
+    forged["capa"].append(img("1.99.0"))
+    (repo.path / "images.json").write_text(json.dumps(forged))
+    repo.commit("Add release v34.6.0 (and an image that does not exist)")
+    result, data = bump(cli, repo, repo.path / "images.json", "--latest", "--dry-run")
+    assert result.code == 0, result.err
+    assert [(r["file"], r["to"]) for r in data["releases"]] == [(CAPA_NEW, "1.36.0")]
+    assert any("changed by this pull request" in n for n in data["notes"])
+    shown = cli("available", "--base-ref", "main", "--repo-root", repo.path, "--catalog",
+                repo.path / "images.json", "--format", "json")
+    assert json.loads(shown.out)["releases"][0]["latest"] == "1.36.0"

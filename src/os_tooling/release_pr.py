@@ -10,8 +10,6 @@ when one cannot be bumped nothing is written.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,8 +38,10 @@ def added_release_files(repo_root: Path, base_ref: str) -> AddedFiles:
     """Current release files (``<dir>/v<version>/release.yaml``) added between ``base_ref``
     and HEAD (the PR's own commits) that do not exist at ``base_ref`` itself."""
     from os_tooling.adapters import git
+    from os_tooling.gate.base_files import exists_at, top_prefix
     from os_tooling.gate.changed_files import is_release_file
 
+    prefix = top_prefix(repo_root)
     base = git.resolve_commit(repo_root, base_ref)
     head = git.resolve_commit(repo_root, "HEAD")
     raw = git.run(["diff", "--raw", "--no-renames", "--diff-filter=A", "-z", "--relative",
@@ -54,7 +54,7 @@ def added_release_files(repo_root: Path, base_ref: str) -> AddedFiles:
             ignored.append((path, f"not a regular file in git (mode {mode})"))
         elif (repo_root / path).is_symlink():
             ignored.append((path, "a symbolic link"))
-        elif git.show_file(repo_root, base, f"./{path}") is not None:
+        elif exists_at(repo_root, base, path, prefix):
             ignored.append((path, f"exists at {base_ref}: a published release is never bumped"))
         else:
             files.append(path)
@@ -170,7 +170,7 @@ def bump_added_releases(request: BumpRequest,
     run.skipped += [{"file": path, "reason": why} for path, why in added.ignored]
     releases: list[tuple[FileBump, ReleaseCR, str]] = []
     for relative in added.files:
-        text = read_text(request.repo_root / relative, "release file")
+        text = read_text(request.repo_root / relative, "release file", root=request.repo_root)
         cr = parse_release(text, relative, relative)
         if cr.kind == SKIPPED:
             run.skipped.append({"file": relative, "reason": cr.reason})
@@ -199,9 +199,11 @@ def bump_added_releases(request: BumpRequest,
                 bump.binary_changes = binary_changes(bump.old, bump.new)
     run.releases.sort(key=lambda r: r.file)
     if run.ok and not request.dry_run:
+        from os_tooling.adapters.files import replace_text
+
         for bump in run.releases:
             if bump.status == BUMPED and bump.new_text is not None:
-                write_keeping_mode(request.repo_root / bump.file, bump.new_text)
+                replace_text(request.repo_root / bump.file, bump.new_text, "release file")
         run.written = bool(run.changed_files)
     elif not run.ok and run.changed_files:
         run.notes.append("nothing was written: every added release must be bumpable")
@@ -302,20 +304,6 @@ def _edit(bump: FileBump, text: str) -> None:
         bump.status = UNCHANGED
 
 
-def write_keeping_mode(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with ``text``, keeping its file mode."""
-    mode = path.stat().st_mode & 0o7777
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".bump-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)  # mkstemp makes 0600; keep the file's own mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # -- which os-tooling the releases of a PR could take -----------------------------------------
 @dataclass
 class ReleaseGroup:
@@ -361,7 +349,8 @@ def release_pr_availability(repo_root: Path, base_ref: str, config: GateConfig) 
     result.skipped += [{"file": path, "reason": why} for path, why in added.ignored]
     members: dict[tuple[str, str, str], list[ReleaseCR]] = {}
     for relative in added.files:
-        cr = parse_release(read_text(repo_root / relative, "release file"), relative, relative)
+        cr = parse_release(read_text(repo_root / relative, "release file", root=repo_root),
+                           relative, relative)
         if cr.kind != GATEABLE or cr.image is None or cr.version is None:
             why = cr.reason or "; ".join(f.message for f in cr.findings[:2]) or "no node image"
             result.skipped.append({"file": relative, "reason": why})

@@ -55,14 +55,16 @@ def _run_release_pr(args: argparse.Namespace) -> int:
 
     from os_tooling.adapters import git
     from os_tooling.errors import UsageError
-    from os_tooling.gate.config import resolve_config
+    from os_tooling.gate.trusted_config import resolve_trusted_config
     from os_tooling.release_pr import release_pr_availability
     from os_tooling.report import release_pr as report
 
     repo_root = Path(args.repo_root) if args.repo_root else (git.toplevel(".") or Path("."))
     if not repo_root.is_dir() or git.toplevel(repo_root) is None:
         raise UsageError(f"--base-ref needs a git repository, and {str(repo_root)!r} is not one")
-    result = release_pr_availability(repo_root, args.base_ref,
-                                     resolve_config(args.config, args.catalog))
+    # the image stores of a release PR come from its base revision, never from the PR itself
+    config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
+    result = release_pr_availability(repo_root, args.base_ref, config)
+    result.notes += notes
     emit_report(args.format, report, result)
     return EXIT_OK if result.ok else EXIT_FINDING

@@ -51,7 +51,7 @@ def _run_release_pr(args: argparse.Namespace) -> int:
     from os_tooling.adapters import git
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
-    from os_tooling.gate.config import resolve_config
+    from os_tooling.gate.trusted_config import resolve_trusted_config
     from os_tooling.release_pr import BumpRequest, bump_added_releases
     from os_tooling.report import bump as report
 
@@ -69,11 +69,13 @@ def _run_release_pr(args: argparse.Namespace) -> int:
             target = Version.parse(args.to_tooling.strip())
         except VersionError as exc:
             raise UsageError(f"--to-tooling: {exc}") from None
-    config = resolve_config(args.config, args.catalog)
+    # the image stores of a release PR come from its base revision, never from the PR itself
+    config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
     request = BumpRequest(repo_root, args.base_ref, config, target, args.force, args.dry_run)
     changes = ((lambda old, new: _binary_changes(args.tooling_repo, old, new))
                if args.tooling_repo else None)
     result = bump_added_releases(request, changes)
+    result.notes += notes
     emit_report(args.format, report, result)
     return EXIT_OK if result.ok else EXIT_FINDING
 

@@ -154,11 +154,12 @@ def _with_published(inputs: list, repo_root, base_commit: str) -> list:
     """Each input inside the repository that exists at the base commit is published."""
     from dataclasses import replace
 
-    from os_tooling.gate.base_files import published_from_git, relative_in_repo
+    from os_tooling.gate.base_files import published_from_git, relative_in_repo, top_prefix
 
+    prefix = top_prefix(repo_root)
     out = []
     for item in inputs:
         relative = relative_in_repo(repo_root, item.path)
-        found = published_from_git(repo_root, base_commit, relative) if relative else None
+        found = published_from_git(repo_root, base_commit, relative, prefix) if relative else None
         out.append(replace(item, published=found) if found is not None else item)
     return out

@@ -23,11 +23,29 @@ def relative_in_repo(repo_root: Path, path: Path) -> str | None:
         return None
 
 
-def published_from_git(repo_root: Path, base_commit: str, relative: str) -> Published | None:
+def top_prefix(repo_root: Path) -> str:
+    """Where ``repo_root`` sits in its git repository (``""`` at the top, ``releases/`` below)."""
     from os_tooling.adapters import git
 
+    return git.run(["rev-parse", "--show-prefix"], repo_root).strip()
+
+
+def exists_at(repo_root: Path, commit: str, relative: str, prefix: str | None = None) -> bool:
+    """``relative`` (from ``repo_root``) is in the tree of ``commit``."""
+    from os_tooling.adapters import git
+
+    path = (top_prefix(repo_root) if prefix is None else prefix) + relative
+    return bool(git.run(["ls-tree", "-z", "--full-tree", commit, "--", path], repo_root,
+                        check=False).strip("\0"))
+
+
+def published_from_git(repo_root: Path, base_commit: str, relative: str,
+                       prefix: str | None = None) -> Published | None:
+    from os_tooling.adapters import git
+
+    prefix = top_prefix(repo_root) if prefix is None else prefix
     for candidate in published_candidates(relative):
-        text = git.show_file(repo_root, base_commit, f"./{candidate}")  # from repo_root
+        text = git.show_file(repo_root, base_commit, prefix + candidate)  # from the git top
         if text is not None:
             return Published(candidate, text)
     return None
