@@ -121,23 +121,52 @@ def story(tmp: Path) -> list[str]:
     print(catalog.read_text().rstrip())
     summary.append(f"image: {names[1]}")
 
-    step("7. releases repo: capa v34.6.0 bumps os-tooling 1.33.1 -> 1.34.0; the gate passes")
+    step("7. releases repo: a release PR adds v34.6.0 and bumps it to the newest usable os-tooling")
     releases = make_repo(tmp / "releases")
-    write_release(releases, "capa", "aws", "34.5.0", "1.33.1")
+    for directory, prefix in (("capa", "aws"), ("azure", "azure")):
+        write_release(releases, directory, prefix, "34.5.0", "1.33.1")
     git(releases, "add", "-A")
-    git(releases, "commit", "-q", "-m", "aws 34.5.0")
-    git(releases, "checkout", "-q", "-b", "aws-34.6.0")
-    write_release(releases, "capa", "aws", "34.6.0", "1.33.1")
-    run("available", "--flatcar", FLATCAR, "--kubernetes", KUBE, "--provider", "capa", "--provider", "capz",
-        "--catalog", str(catalog), cwd=releases)
-    run("bump", "capa/v34.6.0/release.yaml", "--to-tooling", "1.34.0", "--catalog", str(catalog),
-        "--tooling-repo", str(builder), cwd=releases)
+    git(releases, "commit", "-q", "-m", "Release v34.5.0")  # published: on main
+    git(releases, "checkout", "-q", "-b", "release-v34.6.0")
+    for directory, prefix in (("capa", "aws"), ("azure", "azure")):
+        write_release(releases, directory, prefix, "34.6.0", "1.33.1")  # copied from 34.5.0
     git(releases, "add", "-A")
-    git(releases, "commit", "-q", "-m", "aws 34.6.0")
+    git(releases, "commit", "-q", "-m", "Add release v34.6.0")
+    print("\nThe sticky comment on the release PR:")
+    run("available", "--base-ref", "main", "--catalog", str(catalog), "--format", "markdown",
+        cwd=releases)
+    print("\n'/update-release' (or the weekly job) bumps the release files the PR adds:")
+    run("bump", "--base-ref", "main", "--latest", "--catalog", str(catalog), "--tooling-repo",
+        str(builder), cwd=releases)
+    changed = git(releases, "diff", "--name-only").split()
+    git(releases, "commit", "-q", "-s", "-am", "Bump os-tooling to 1.34.0")
+    summary.append(f"release PR release-v34.6.0: bump set os-tooling 1.33.1 -> 1.34.0 in "
+                   f"{', '.join(changed)} (2.0.0 passed over: a new os-tooling major)")
     run("gate", "--base-ref", "main", "--catalog", str(catalog), "--tooling-repo", str(builder), cwd=releases)
-    summary.append("gate on aws-34.6.0 (os-tooling 1.34.0): ok")
+    summary.append("gate on the release PR (aws-34.6.0, azure-34.6.0 with os-tooling 1.34.0): ok")
+    git(releases, "checkout", "-q", "main")
+    git(releases, "merge", "-q", "--no-ff", "-m", "Merge pull request #40 from release-v34.6.0",
+        "release-v34.6.0")
 
-    step("8. A bad Release CR: a patch release with a binary major and an image that does not exist")
+    step("8. A second PR changes the published aws-34.5.0 in place: the gate stops it")
+    git(releases, "checkout", "-q", "-b", "edit-aws-34.5.0")
+    published = releases / "capa" / "v34.5.0" / "release.yaml"
+    published.write_text(published.read_text().replace("state: active", "state: deprecated"))
+    git(releases, "commit", "-q", "-am", "Deprecate aws 34.5.0")
+    print("Deprecating it (state only) is fine:")
+    run("gate", "--base-ref", "main", "--catalog", str(catalog), "--tooling-repo", str(builder),
+        cwd=releases)
+    published.write_text(published.read_text().replace("version: 1.33.1", "version: 1.34.0"))
+    git(releases, "commit", "-q", "-am", "aws 34.5.0: os-tooling 1.34.0")
+    print("\nChanging its os-tooling would roll the nodes of every cluster on it:")
+    run("gate", "--base-ref", "main", "--catalog", str(catalog), "--tooling-repo", str(builder),
+        cwd=releases, expect=1)
+    summary.append("a PR changing os-tooling of the published aws-34.5.0 in place: FAILED as it "
+                   "should (make a new release)")
+    git(releases, "checkout", "-q", "main")
+
+    step("9. A bad Release CR: a patch release with a binary major and an image that does not exist")
+    git(releases, "checkout", "-q", "-b", "release-v34.6.1")
     write_release(releases, "capa", "aws", "34.6.1", "2.0.0", kubernetes="1.34.11")
     git(releases, "add", "-A")
     git(releases, "commit", "-q", "-m", "aws 34.6.1")

@@ -246,8 +246,9 @@ def test_every_input_read_is_declared_and_documented(monkeypatch):
     event = Event("pull_request", pull_request_payload(1, "a" * 40, "b" * 40))
     for spec in action_commands.COMMANDS.values():
         spec.argv(Recording(), event)
-    main_source = (ROOT / "src/os_tooling/action/main.py").read_text()
-    asked |= set(re.findall(r'inputs\.(?:get|flag|choice|lines)\("([a-z-]+)"', main_source))
+    for source in sorted((ROOT / "src/os_tooling/action").glob("*.py")):  # main, commit, ...
+        asked |= set(re.findall(r'inputs\.(?:get|flag|choice|lines|items)\("([a-z-]+)"',
+                                source.read_text()))
     declared = set(ACTION_YML["inputs"])
     assert asked <= declared, asked - declared
     assert set(action_commands.OUTPUTS) == set(ACTION_YML["outputs"])

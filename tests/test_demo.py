@@ -15,8 +15,20 @@ def test_demo_shows_version_tag_images_and_the_failing_gate():
     assert "this PR releases **1.34.0** (minor)" in out                    # the PR comment
     assert "released os-tooling 1.34.0 (minor): tag v1.34.0" in out        # the created tag
     assert "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.34.0-gs" in out  # image names
-    assert "gate: ok: 1 release file(s)" in out                            # the passing gate
-    failing = out[out.index("== 8."):]
+    release_pr = out[out.index("== 7."):out.index("== 8.")]
+    assert ("os-tooling 1.34.0 has images for every provider of this release; this PR uses "
+            "1.33.1") in release_pr                                         # the sticky comment
+    for file in ("capa/v34.6.0/release.yaml", "azure/v34.6.0/release.yaml"):  # the bump
+        assert f"{file}: set os-tooling 1.33.1 -> 1.34.0" in release_pr
+    assert "passed over 2.0.0: minor release aws-34.6.0 raises os-tooling's major" in release_pr
+    assert "gate: ok: 2 release file(s)" in release_pr                     # the passing gate
+    assert "capa/v34.5.0" not in release_pr.split("$ os-tooling gate")[1]  # published: untouched
+    published = out[out.index("== 8."):out.index("== 9.")]
+    assert "published-release: published release capa/v34.5.0 keeps its node image" in published
+    assert ("published release capa/v34.5.0 changes its node image: os-tooling 1.33.1 -> 1.34.0; "
+            "make a new release") in published                             # stopped by the gate
+    assert published.count("gate: ok") == 1 and published.count("gate: FAILED") == 1
+    failing = out[out.index("== 9."):]
     assert "gate: FAILED" in failing                                       # the failing gate's findings
     assert "does not exist for capa" in failing
     assert "flatcar-stable-4593.2.4-kube-1.34.11-tooling-1.34.0-gs" in failing  # near-miss hint

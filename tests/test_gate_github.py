@@ -129,8 +129,9 @@ def test_pr_files_from_the_api_text_from_checkout_or_api(cli, releases, github, 
     local_file = releases / "capa/v34.5.1/release.yaml"
     remote_only = (releases / "capa/v34.5.0/release.yaml").read_text().replace(
         "aws-34.5.0", "aws-34.6.0")  # in the PR, not in the local checkout
+    repo.commit({"README.md": "releases\n"})  # the PR's base: main
     head = repo.commit({"capa/v34.5.1/release.yaml": local_file.read_text(),
-                        "capa/v34.6.0/release.yaml": remote_only})
+                        "capa/v34.6.0/release.yaml": remote_only}, branch="feature")
     pull = repo.add_pull(title="Add aws 34.5.1 and 34.6.0", head_sha=head, files=[
         {"filename": "capa/v34.5.1/release.yaml", "status": "added", "changes": 40,
          "sha": blob(local_file)},
@@ -148,8 +149,15 @@ def test_pr_files_from_the_api_text_from_checkout_or_api(cli, releases, github, 
     assert set(by_file) == {"capa/v34.5.1/release.yaml", "capa/v34.6.0/release.yaml"}
     assert by_file["capa/v34.5.1/release.yaml"]["status"] == "violation"  # os-tooling 2.0.0
     assert by_file["capa/v34.6.0/release.yaml"]["name"] == "aws-34.6.0"
-    # only the file missing from the checkout was read through the API
-    assert github.calls("GET", r"/repos/acme/releases/contents/") == 1
+    # only the file missing from the checkout was read through the API at the PR's head; at
+    # its base (no history here) both new files were looked up, and neither is published
+    reads = [r for r in github.requests if "/repos/acme/releases/contents/" in r.path]
+    assert [r.path.rsplit("/contents/", 1)[1] for r in reads
+            if r.query.get("ref") == head] == ["capa/v34.6.0/release.yaml"]
+    assert sorted((r.path.rsplit("/contents/", 1)[1], r.status) for r in reads
+                  if r.query.get("ref") == pull.base_sha) == [
+        ("capa/v34.5.1/release.yaml", 404), ("capa/v34.6.0/release.yaml", 404)]
+    assert all("published-release" not in checks(r) for r in data["releases"])
 
 
 def test_pr_without_release_files_says_so(cli, releases, github, monkeypatch):

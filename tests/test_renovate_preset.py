@@ -3,7 +3,10 @@
 * The validator checks the preset *as a preset*, and a broken copy fails.
 * Renovate runs against two local git repositories built here, extending the preset by URL
   from a loopback HTTP server:
-  - ``--dry-run=extract`` (no HTTP at all): which dependencies the custom managers find;
+  - ``--dry-run=extract`` (no HTTP at all): which dependencies the custom managers find; in
+    the releases-like repository of published releases: none from any ``release.yaml`` (a
+    control run with the Release CR manager the preset used to carry shows the same files
+    would be read);
   - ``--dry-run=lookup`` against a loopback fake of GitHub's GraphQL API: the updates Renovate
     would propose (new values, update types, branches, labels, PR titles), read from its
     debug/trace log.
@@ -173,14 +176,6 @@ CURRENT_RELEASES = {
     "vsphere/v34.2.0/release.yaml": ("1.28.0", "4459.2.4", "1.34.7"),
     "cloud-director/v35.0.0/release.yaml": ("1.33.1", "4593.2.4", "1.35.1"),
 }
-UNTOUCHED_RELEASES = [
-    "aks/v35.1.0/release.yaml",
-    "capa/v28.2.0/release.yaml",
-    "capa/archived/v29.0.0/release.yaml",
-    "capa/archived/v26.0.0/release.yaml",
-    "azure/archived/v11.0.0/release.yaml",
-    "sandbox/notes/v1.0.0/release.yaml",
-]
 
 # What the loopback GitHub knows: repository -> tags, newest first.
 FAKE_GITHUB = {
@@ -191,11 +186,6 @@ FAKE_GITHUB = {
     "containerd/containerd": ["v1.7.28", "v1.7.27"],
     "falcosecurity/falco": ["0.41.0", "0.40.1", "0.40.0"],
     "actions/checkout": ["v5.0.0", "v4.2.0", "v4.1.0"],
-    # the os-tooling source, overridden in the releases repository's config (see below)
-    "example-org/capi-image-builder": ["v2.0.0", "v1.34.0", "v1.33.2", "v1.33.1", "latest"],
-    "flatcar/scripts": ["alpha-4650.0.0", "beta-4628.1.0", "stable-4593.2.5",
-                        "stable-4593.2.4", "stable-4459.2.4"],
-    "kubernetes/kubernetes": ["v1.35.2", "v1.34.11"],
 }
 
 # capi-image-builder's own rules (docs/renovate.md): its policy maps teleport majors to minor
@@ -206,13 +196,21 @@ BUILDER_REPO_RULES = [
      "labels": ["release/minor"]},
 ]
 
-# The releases repository's own config in the lookup run: documented opt-ins/overrides.
-RELEASES_REPO_RULES = [
-    {"matchManagers": ["custom.regex"], "matchFileNames": ["*/v*/release.yaml"],
-     "matchDepNames": ["os-tooling"], "overridePackageName": "example-org/capi-image-builder"},
-    {"matchManagers": ["custom.regex"], "matchFileNames": ["*/v*/release.yaml"],
-     "matchDepNames": ["flatcar"], "enabled": True},
-]
+# The Release CR manager the preset carried before it left Release CRs alone (os-tooling
+# component of <dir>/v*/release.yaml). The control run adds it to the releases repository's
+# own config: it proves Renovate reads the very files the preset now leaves alone.
+OLD_RELEASE_CR_MANAGER = {
+    "customType": "regex",
+    "fileMatch": ["^[^/]+/v[^/]+/release\\.yaml$"],
+    "matchStrings": [
+        "\\n[ \\t]*-[ \\t]+name:[ \\t]*[\"']?os-tooling[\"']?[ \\t]*\\r?\\n[ \\t]+version:[ \\t]*"
+        "[\"']?(?<currentValue>[^\\s\"'#]+)"
+    ],
+    "depNameTemplate": "os-tooling",
+    "packageNameTemplate": "giantswarm/capi-image-builder",
+    "datasourceTemplate": "github-tags",
+    "depTypeTemplate": "release-component",
+}
 
 
 @pytest.fixture(scope="module")
@@ -240,14 +238,18 @@ def _image_builder_files(preset_server) -> dict[str, str]:
     }
 
 
-def _releases_files(preset_server) -> dict[str, str]:
+def _releases_files(preset_server, *custom_managers: dict[str, Any]) -> dict[str, str]:
+    """A releases-like repository: published releases (real samples and written ones), a
+    workflow (so that some other manager has something to find), the preset extended."""
     files = {f"{rel}/release.yaml": (SAMPLES / rel / "release.yaml").read_text()
              for rel in SAMPLE_RELEASES}
     files["capa/v28.2.0/release.yaml"] = LEGACY_CURRENT
     files["cloud-director/v35.0.0/release.yaml"] = PREVIEW_UNSORTED
     files["sandbox/notes/v1.0.0/release.yaml"] = NESTED_TOO_DEEP
     files["capa/v34.5.0/README.md"] = "  - name: os-tooling\n    version: 0.0.1\n"
-    files["renovate.json"] = _repo_config(preset_server, *RELEASES_REPO_RULES)
+    files[".github/workflows/ci.yaml"] = WORKFLOW
+    settings = {"customManagers": list(custom_managers)} if custom_managers else {}
+    files["renovate.json"] = _repo_config(preset_server, **settings)
     return files
 
 
@@ -273,16 +275,17 @@ def _run(workdir: Path, files: dict[str, str], dry_run: str, log_level: str) -> 
 def runs(tmp_path_factory, preset_server) -> dict[str, rh.RenovateRun]:
     """The four Renovate runs, concurrently (each on its own copy of its repository).
 
-    The lookups log at trace level: the update configs (labels, groups, automerge) and PR
+    The lookup logs at trace level: the update configs (labels, groups, automerge) and PR
     titles are logged at trace level only.
     """
     work = tmp_path_factory.mktemp("renovate")
     builder, releases = _image_builder_files(preset_server), _releases_files(preset_server)
+    control = _releases_files(preset_server, OLD_RELEASE_CR_MANAGER)
     jobs = {
         "builder-extract": (builder, "extract", "info"),
         "releases-extract": (releases, "extract", "info"),
+        "releases-control": (control, "extract", "info"),
         "builder-lookup": (builder, "lookup", "trace"),
-        "releases-lookup": (releases, "lookup", "trace"),
     }
     with ThreadPoolExecutor(max_workers=_WORKERS) as pool:
         futures = {name: pool.submit(_run, work / name, *job) for name, job in jobs.items()}
@@ -305,8 +308,8 @@ def builder_lookup(runs):
 
 
 @pytest.fixture(scope="module")
-def releases_lookup(runs):
-    return runs["releases-lookup"]
+def releases_control(runs):
+    return runs["releases-control"]
 
 
 def _branch_upgrades(run: rh.RenovateRun) -> list[dict[str, Any]]:
@@ -344,7 +347,9 @@ def _unknown_option(p):
 
 
 def _no_datasource(p):
-    del p["customManagers"][1]["datasourceTemplate"]
+    manager = p["customManagers"][0]  # no datasourceTemplate: the regex group must name it
+    manager["matchStrings"] = [s.replace("?<datasource>", "?<source>")
+                               for s in manager["matchStrings"]]
 
 
 def _renovate_41_name(p):
@@ -499,42 +504,37 @@ def _by_file(run: rh.RenovateRun) -> dict[str, dict[str, dict[str, Any]]]:
     return result
 
 
-def test_os_tooling_component_of_current_releases_is_extracted(releases_extract):
-    files = _by_file(releases_extract)
-    found = {file: deps["os-tooling"]["currentValue"]
-             for file, deps in files.items() if "os-tooling" in deps}
+def test_nothing_is_extracted_from_any_release_file(releases_extract):
+    """A published Release CR keeps its node image: the preset never proposes to change a
+    release.yaml (docs/renovate.md), current, legacy, archived or in preview."""
+    deps = releases_extract.extracted()
+    assert not [d for d in deps if d["file"].endswith("release.yaml")], deps
+    assert not _regex_deps(releases_extract)
+    values = {d.get("currentValue") for d in deps}
+    assert not values & {v for versions in CURRENT_RELEASES.values() for v in versions}
+    # Renovate did read the repository: the workflow's action is found
+    assert ("github-actions", "actions/checkout") in {(d["manager"], d["depName"]) for d in deps}
+    assert {d["file"] for d in deps} <= {".github/workflows/ci.yaml", "renovate.json"}
+
+
+def test_control_the_old_release_cr_manager_reads_the_same_published_releases(releases_control):
+    """The same repository with the Release CR manager the preset used to carry: os-tooling is
+    extracted from every published release that has it, so the test above can fail."""
+    found = {d["file"]: d["currentValue"] for d in _regex_deps(releases_control)
+             if d["depName"] == "os-tooling"}
     assert found == {file: versions[0] for file, versions in CURRENT_RELEASES.items()}
-    for deps in files.values():
-        dep = deps["os-tooling"]
-        assert dep["datasource"] == "github-tags"
-        assert dep["packageName"] == "giantswarm/capi-image-builder"
-        assert dep["depType"] == "release-component"
-        assert dep["versioning"] == "semver"
-        assert dep["extractVersion"] == "^v(?<version>\\d+\\.\\d+\\.\\d+)$"
 
 
-def test_flatcar_and_kubernetes_are_extracted_only_beside_os_tooling(releases_extract):
-    files = _by_file(releases_extract)
-    assert set(files) == set(CURRENT_RELEASES)
-    for file, (_tooling, flatcar, kubernetes) in CURRENT_RELEASES.items():
-        assert files[file]["flatcar"]["currentValue"] == flatcar
-        assert files[file]["flatcar"]["packageName"] == "flatcar/scripts"
-        assert files[file]["kubernetes"]["currentValue"] == kubernetes
-        assert files[file]["kubernetes"]["packageName"] == "kubernetes/kubernetes"
-        assert set(files[file]) == {"os-tooling", "flatcar", "kubernetes"}
-
-
-def test_archived_legacy_and_foreign_files_are_untouched(releases_extract):
-    assert {d["file"] for d in releases_extract.extracted() if d["manager"] != "regex"} <= {
-        "renovate.json"}  # newer Renovate reads the extended presets from it
-    touched = {d["file"] for d in _regex_deps(releases_extract)}
-    for file in UNTOUCHED_RELEASES:
-        assert file not in touched
-    assert not [f for f in touched if "/archived/" in f]
-    assert "capa/v34.5.0/README.md" not in touched
-    values = {d["currentValue"] for d in _regex_deps(releases_extract)}
-    assert "1.15.0" not in values  # os-tooling of the archived capa v29.0.0
-    assert "2.0.0" not in values  # flatcar-variant of the current legacy release
+def test_the_preset_has_no_manager_or_rule_for_release_files():
+    preset = rh.load_preset()
+    release_files = [f"{rel}/release.yaml" for rel in SAMPLE_RELEASES] + list(CURRENT_RELEASES)
+    for manager in preset["customManagers"]:
+        for pattern in manager["fileMatch"]:
+            assert not [f for f in release_files if re.search(pattern, f)], pattern
+    for rule in preset["packageRules"]:
+        assert "release-component" not in rule.get("matchDepTypes", [])
+        assert not [g for g in rule.get("matchFileNames", []) if "release" in g], rule
+    assert "release.yaml" not in json.dumps(preset["customManagers"])
 
 
 # --------------------------------------------------------------------------- lookup
@@ -603,35 +603,6 @@ def test_rules_leave_other_dependencies_alone(builder_lookup):
         assert u.get("groupName") in (None, "")
         assert "os-tooling" not in u.get("commitMessageTopic", "")
         assert u.get("versionCompatibility") is None
-
-
-def test_release_lookup_override_opt_in_and_default_disabled(releases_lookup):
-    updates = _updates(releases_lookup)
-    deps = {(d["file"], d["depName"]): d for d in releases_lookup.looked_up()}
-    for file in CURRENT_RELEASES:
-        # os-tooling: from the overridden source's vX.Y.Z tags ("latest" is not a version)
-        assert {(u["newValue"], u["updateType"]) for u in updates[(file, "os-tooling")]} == {
-            ("1.34.0", "minor"), ("2.0.0", "major")}, file
-        # kubernetes: disabled by the preset, not looked up
-        assert deps[(file, "kubernetes")].get("skipReason") == "disabled", file
-        assert not updates[(file, "kubernetes")]
-        # flatcar: enabled by the repository (documented opt-in); stable channel only
-        assert "skipReason" not in deps[(file, "flatcar")], file
-        assert not [u for u in updates[(file, "flatcar")]
-                    if u["newValue"] in {"4650.0.0", "4628.1.0"}], file
-    assert {u["newValue"] for u in updates[("capa/v34.5.0/release.yaml", "flatcar")]} == {
-        "4593.2.5"}
-    # overridePackageName moved the os-tooling lookups to the fork
-    queried = {r["repo"] for r in releases_lookup.github_requests if "repo" in r}
-    assert "example-org/capi-image-builder" in queried
-    assert "flatcar/scripts" in queried
-    assert "giantswarm/capi-image-builder" not in queried
-    assert "kubernetes/kubernetes" not in queried
-    assert {"Update os-tooling component to v1.34.0", "Update os-tooling component to v2",
-            "Update flatcar component to v4593.2.5"} <= _pr_titles(releases_lookup)
-    tooling_branches = {u["branchName"] for u in _branch_upgrades(releases_lookup)
-                        if u["depName"] == "os-tooling"}
-    assert tooling_branches == {"renovate/os-tooling-1.x", "renovate/os-tooling-2.x"}
 
 
 # --------------------------------------------------------------------------- os-tooling plan

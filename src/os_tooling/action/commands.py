@@ -13,14 +13,14 @@ from dataclasses import dataclass
 
 from os_tooling.action.event import Event
 from os_tooling.action.inputs import Inputs
-from os_tooling.action.runner import Annotation
+from os_tooling.action.runner import Annotation, Runner
 from os_tooling.errors import UsageError
 
 LEVELS = ("patch", "minor", "major")
 
 # Every output of action.yml; each run sets all of them (empty when they do not apply).
 OUTPUTS = ("ok", "exit-code", "level", "current-version", "next-version", "released", "tag",
-           "report")
+           "changed", "commit", "report")
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ class ActionCommand:
     read_only: bool = True  # safe to run once per report format
     comment: bool = False  # can post the sticky PR comment
     markdown: Callable[[dict], str] | None = None  # for commands that run only once
+    # after a successful run: act on the report (e.g. commit), return more outputs
+    after: Callable[[Runner, Inputs, Event, dict], dict[str, str]] | None = None
 
 
 def _opt(name: str, value: str | None) -> list[str]:
@@ -213,11 +215,61 @@ def _levels(values: list[str]) -> list[str]:
 # -- available ----------------------------------------------------------------------------------
 def available_argv(inputs: Inputs, event: Event) -> list[str]:
     flatcar, kubernetes = inputs.get("flatcar"), inputs.get("kubernetes")
+    stores = [*_opt("config", inputs.get("config")), *_opt("catalog", inputs.get("catalog"))]
+    if not flatcar and not kubernetes:  # a release PR: the releases it adds say what to look for
+        base_ref = inputs.get("base-ref") or event.base_sha
+        if base_ref:
+            return ["available", *_opt("base-ref", base_ref),
+                    *_opt("repo-root", inputs.get("repo-root")), *stores]
     if not flatcar or not kubernetes:
-        raise UsageError("available needs the inputs 'flatcar' and 'kubernetes'")
+        raise UsageError("available needs the inputs 'flatcar' and 'kubernetes', or (for the "
+                         "releases a release PR adds) a base: the input 'base-ref', by default "
+                         "the pull request's base commit")
     return ["available", *_opt("flatcar", flatcar), *_opt("kubernetes", kubernetes),
-            *[f"--provider={p}" for p in inputs.items("providers")],
-            *_opt("config", inputs.get("config")), *_opt("catalog", inputs.get("catalog"))]
+            *[f"--provider={p}" for p in inputs.items("providers")], *stores]
+
+
+# -- bump (release PRs) -----------------------------------------------------------------------
+def bump_argv(inputs: Inputs, event: Event) -> list[str]:
+    from os_tooling.action.commit import check_inputs
+
+    check_inputs(inputs)  # before anything is written
+    base_ref = inputs.get("base-ref") or event.base_sha
+    if not base_ref:
+        raise UsageError("bump needs a base: the input 'base-ref' (the release PR's base, e.g. "
+                         "origin/main); on pull_request events it defaults to the PR's base commit")
+    target = inputs.get("to-tooling")
+    return ["bump", *_opt("base-ref", base_ref),
+            *(_opt("to-tooling", target) if target else ["--latest"]),
+            *_opt("repo-root", inputs.get("repo-root")), *_opt("config", inputs.get("config")),
+            *_opt("catalog", inputs.get("catalog")),
+            *_opt("tooling-repo", inputs.get("tooling-repo")), *_flag(inputs, "dry-run")]
+
+
+def bump_outputs(data: dict) -> dict[str, str]:
+    changed = bool(data.get("files")) and data.get("written") is True
+    return {"changed": "true" if changed else "false"}
+
+
+def bump_markdown(data: dict) -> str:
+    from os_tooling.report.bump import markdown_from_json
+
+    return markdown_from_json(data)
+
+
+def bump_annotations(data: dict) -> list[Annotation]:
+    out = []
+    for release in data.get("releases") or []:
+        if isinstance(release, dict) and release.get("status") == "refused":
+            out.append(Annotation("error", f"os-tooling not bumped: {_text(release.get('reason'))}",
+                                  _text(release.get("file")) or None, title="os-tooling bump"))
+    return out
+
+
+def bump_commit(runner: Runner, inputs: Inputs, event: Event, data: dict) -> dict[str, str]:
+    from os_tooling.action.commit import commit_bump
+
+    return commit_bump(runner, inputs, event, data)
 
 
 COMMANDS: dict[str, ActionCommand] = {
@@ -229,4 +281,6 @@ COMMANDS: dict[str, ActionCommand] = {
     "describe": ActionCommand(describe_argv),
     "diff": ActionCommand(diff_argv),
     "available": ActionCommand(available_argv, comment=True),
+    "bump": ActionCommand(bump_argv, bump_outputs, bump_annotations, read_only=False,
+                          comment=True, markdown=bump_markdown, after=bump_commit),
 }

@@ -29,8 +29,13 @@ class Event:
 
     @property
     def pr_number(self) -> int | None:
+        """The pull request's number; also for a comment on one (``issue_comment``)."""
         pr = self.pull_request
         number = pr.get("number") if pr else None
+        if pr is None and self.name == "issue_comment":
+            issue = self.payload.get("issue")
+            if isinstance(issue, dict) and isinstance(issue.get("pull_request"), dict):
+                number = issue.get("number")
         return number if isinstance(number, int) and not isinstance(number, bool) else None
 
     @property

@@ -74,6 +74,8 @@ def run(runner: Runner, inputs: Inputs, token: str) -> int:
         runner.annotate(annotation)
     outputs = {key: "" for key in OUTPUTS}
     outputs.update(spec.outputs(data))
+    if spec.after is not None and result.code == EXIT_OK:
+        outputs.update(spec.after(runner, inputs, event, data))
     outputs.update(ok=_bool(result.code == EXIT_OK), report=json.dumps(data, ensure_ascii=False),
                    **{"exit-code": str(result.code)})
     runner.set_outputs(outputs)

@@ -6,12 +6,18 @@ from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit_report
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("list the os-tooling versions whose node images exist for every requested provider, "
-        "newest first (exit 1 when none is fully available)")
+        "newest first (exit 1 when none is fully available); with --base-ref, for the releases "
+        "a release PR adds, next to the os-tooling they use")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--flatcar", required=True, help="Flatcar version, e.g. 4593.2.4")
-    parser.add_argument("--kubernetes", required=True, help="Kubernetes version, e.g. 1.34.10")
+    parser.add_argument("--flatcar", help="Flatcar version, e.g. 4593.2.4")
+    parser.add_argument("--kubernetes", help="Kubernetes version, e.g. 1.34.10")
+    parser.add_argument("--base-ref", metavar="REF",
+                        help="instead of --flatcar/--kubernetes: the release files added between "
+                             "REF and HEAD (a release PR), each release with its providers")
+    parser.add_argument("--repo-root", metavar="DIR",
+                        help="with --base-ref: the releases repository (default: git top level)")
     parser.add_argument("--provider", action="append", choices=list(PROVIDERS), default=[],
                         help="provider to check (repeatable; default: every provider)")
     parser.add_argument("--config", metavar="FILE", help="gate config: image store per provider")
@@ -25,6 +31,15 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.gate.config import resolve_config
     from os_tooling.report import availability as report
 
+    if args.base_ref is not None:
+        if args.flatcar or args.kubernetes or args.provider:
+            raise UsageError("--base-ref takes flatcar, kubernetes and providers from the release "
+                             "files: leave out --flatcar, --kubernetes and --provider")
+        return _run_release_pr(args)
+    if not args.flatcar or not args.kubernetes:
+        raise UsageError("give --flatcar and --kubernetes, or --base-ref REF for a release PR")
+    if args.repo_root is not None:
+        raise UsageError("--repo-root goes with --base-ref")
     config = resolve_config(args.config, args.catalog)
     providers = list(dict.fromkeys(args.provider)) or list(PROVIDERS)
     try:
@@ -33,3 +48,23 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     emit_report(args.format, report, result)
     return EXIT_OK if result.newest is not None else EXIT_FINDING
+
+
+def _run_release_pr(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from os_tooling.adapters import git
+    from os_tooling.errors import UsageError
+    from os_tooling.gate.trusted_config import resolve_trusted_config
+    from os_tooling.release_pr import release_pr_availability
+    from os_tooling.report import release_pr as report
+
+    repo_root = Path(args.repo_root) if args.repo_root else (git.toplevel(".") or Path("."))
+    if not repo_root.is_dir() or git.toplevel(repo_root) is None:
+        raise UsageError(f"--base-ref needs a git repository, and {str(repo_root)!r} is not one")
+    # the image stores of a release PR come from its base revision, never from the PR itself
+    config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
+    result = release_pr_availability(repo_root, args.base_ref, config)
+    result.notes += notes
+    emit_report(args.format, report, result)
+    return EXIT_OK if result.ok else EXIT_FINDING

@@ -2,18 +2,26 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_json
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_json, emit_report
 
 HELP = ("set the os-tooling component of a Release CR (only the version string changes), "
-        "refusing a version whose node image does not exist unless --force")
+        "refusing a version whose node image does not exist unless --force; with --base-ref, "
+        "of every release file a release PR adds (never a published one)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", metavar="RELEASE_FILE", help="<dir>/v<version>/release.yaml")
+    parser.add_argument("file", metavar="RELEASE_FILE", nargs="?",
+                        help="<dir>/v<version>/release.yaml (or --base-ref)")
+    parser.add_argument("--base-ref", metavar="REF",
+                        help="bump the release files added between REF and HEAD (a release PR); "
+                             "files that exist at REF are published and never touched")
+    parser.add_argument("--repo-root", metavar="DIR",
+                        help="with --base-ref: the releases repository (default: git top level)")
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--to-tooling", metavar="VERSION", help="the os-tooling version to set")
     target.add_argument("--latest", action="store_true",
-                        help="the newest os-tooling version whose image exists for this provider")
+                        help="the newest os-tooling version whose image exists for this provider "
+                             "(with --base-ref: that the release may take, never lower)")
     parser.add_argument("--force", action="store_true", help="set the version even if its image is missing")
     parser.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
     parser.add_argument("--config", metavar="FILE", help="gate config: image store per provider")
@@ -24,6 +32,55 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from os_tooling.errors import UsageError
+
+    if args.base_ref is not None and args.file is not None:
+        raise UsageError("give either RELEASE_FILE or --base-ref, not both")
+    if args.base_ref is not None:
+        return _run_release_pr(args)
+    if args.file is None:
+        raise UsageError("give a RELEASE_FILE, or --base-ref REF for the release files a PR adds")
+    if args.repo_root is not None:
+        raise UsageError("--repo-root goes with --base-ref")
+    return _run_file(args)
+
+
+def _run_release_pr(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from os_tooling.adapters import git
+    from os_tooling.core.versions import Version, VersionError
+    from os_tooling.errors import UsageError
+    from os_tooling.gate.trusted_config import resolve_trusted_config
+    from os_tooling.release_pr import BumpRequest, bump_added_releases
+    from os_tooling.report import bump as report
+
+    if args.repo_root is not None:
+        repo_root = Path(args.repo_root)
+        if not repo_root.is_dir():
+            raise UsageError(f"--repo-root {args.repo_root!r} is not a directory")
+    else:
+        repo_root = git.toplevel(".") or Path(".")
+    if git.toplevel(repo_root) is None:
+        raise UsageError(f"--base-ref needs a git repository, and {str(repo_root)!r} is not in one")
+    target = None
+    if args.to_tooling is not None:
+        try:
+            target = Version.parse(args.to_tooling.strip())
+        except VersionError as exc:
+            raise UsageError(f"--to-tooling: {exc}") from None
+    # the image stores of a release PR come from its base revision, never from the PR itself
+    config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
+    request = BumpRequest(repo_root, args.base_ref, config, target, args.force, args.dry_run)
+    changes = ((lambda old, new: _binary_changes(args.tooling_repo, old, new))
+               if args.tooling_repo else None)
+    result = bump_added_releases(request, changes)
+    result.notes += notes
+    emit_report(args.format, report, result)
+    return EXIT_OK if result.ok else EXIT_FINDING
+
+
+def _run_file(args: argparse.Namespace) -> int:
     from os_tooling.adapters.files import read_text, replace_text
     from os_tooling.backends import make_store
     from os_tooling.core.cr_edit import EditError, set_component_version

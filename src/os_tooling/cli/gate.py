@@ -4,8 +4,9 @@ import argparse
 
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit_report
 
-HELP = ("gate Release CRs: their node images must exist, os-tooling must be a release, and a "
-        "patch or minor release must not raise a major (exit 1 on findings)")
+HELP = ("gate Release CRs: their node images must exist, os-tooling must be a release, a "
+        "patch or minor release must not raise a major, and a published release (one that "
+        "exists at --base-ref or the PR's base) keeps its node image (exit 1 on findings)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
                    if (repo_root / rel).resolve() not in given]
         if not changed:
             options.notes.append(f"no release file changed since {args.base_ref}")
+        inputs = _with_published(inputs, repo_root, git.resolve_commit(repo_root, args.base_ref))
 
     if args.pr is not None:
         inputs += _pull_inputs(args, repo_root, {i.path.resolve() for i in inputs}, options.notes)
@@ -131,10 +133,33 @@ def _pull_inputs(args: argparse.Namespace, repo_root, already: set, notes: list[
     files = pull_release_files(repo, full_name, args.pr)
     if not files:
         notes.append(f"pull request #{args.pr} of {full_name} changes no release file")
+    from os_tooling.gate.base_files import has_commit, published_from_pull
+
     inputs = []
+    local_base: dict[str, bool] = {}
     for file in files:
         local = repo_root / file.path
         if local.resolve() in already:
             continue
-        inputs.append(GateInput(file.path, local, read_pull_file(repo, full_name, file, local, repo_root)))
+        if file.base_sha not in local_base:
+            local_base[file.base_sha] = has_commit(repo_root, file.base_sha)
+        base = (published_from_pull(repo, full_name, file.base_sha, file.path, repo_root,
+                                    local_base[file.base_sha]) if file.base_sha else None)
+        inputs.append(GateInput(file.path, local,
+                                read_pull_file(repo, full_name, file, local, repo_root), base))
     return inputs
+
+
+def _with_published(inputs: list, repo_root, base_commit: str) -> list:
+    """Each input inside the repository that exists at the base commit is published."""
+    from dataclasses import replace
+
+    from os_tooling.gate.base_files import published_from_git, relative_in_repo, top_prefix
+
+    prefix = top_prefix(repo_root)
+    out = []
+    for item in inputs:
+        relative = relative_in_repo(repo_root, item.path)
+        found = published_from_git(repo_root, base_commit, relative, prefix) if relative else None
+        out.append(replace(item, published=found) if found is not None else item)
+    return out

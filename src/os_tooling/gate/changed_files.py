@@ -90,6 +90,7 @@ class PullFile:
     path: str  # relative to the repository root
     blob_sha: str  # of the PR head's version
     head_sha: str  # commit to read it from when the local checkout differs
+    base_sha: str = ""  # the PR's base commit: a release that exists there is published
 
 
 def release_files_from_pull(files: Iterable[Mapping[str, object]]) -> list[tuple[str, str]]:
@@ -120,12 +121,12 @@ def pull_release_files(repo: Any, full_name: str, number: int) -> list[PullFile]
         pull = repo.get_pull(number)
         files = [{"filename": f.filename, "status": f.status, "changes": f.changes, "sha": f.sha,
                   "previous_filename": f.previous_filename} for f in pull.get_files()]
-        head = pull.head.sha
+        head, base = pull.head.sha, pull.base.sha
     except Exception as exc:
         if ghc.is_github_error(exc):
             raise UsageError(ghc.explain(exc, doing)) from None
         raise
-    return [PullFile(safe_relative_path(name, "file name in the pull request"), sha, head)
+    return [PullFile(safe_relative_path(name, "file name in the pull request"), sha, head, base)
             for name, sha in release_files_from_pull(files)]
 
 

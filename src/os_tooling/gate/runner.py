@@ -1,6 +1,7 @@
 """Orchestration of the gate: release files -> Release CRs -> image refs per provider -> ONE
 batched ``lookup`` per provider store -> near-miss hints for what is missing -> os-tooling
-version check -> policy against the previous release -> results.
+version check -> policy against the previous release -> a published release keeps its node
+image -> results.
 
 Collaborators are handed in (store factory, tooling source, release tree), so each piece can be
 tested alone; nothing here talks to the network itself.
@@ -15,7 +16,7 @@ from pathlib import Path
 from os_tooling.backends.base import ERROR as STORE_ERROR
 from os_tooling.backends.base import MISSING as STORE_MISSING
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
-from os_tooling.core import gate_policy
+from os_tooling.core import gate_policy, published
 from os_tooling.core.naming import ImageRef
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
 from os_tooling.core.versions import Version
@@ -23,6 +24,7 @@ from os_tooling.gate.config import GateConfig
 from os_tooling.gate.release_tree import ReleaseTree
 from os_tooling.gate.results import (
     ERROR,
+    FAILING,
     MISSING,
     NOT_RUN,
     OK,
@@ -38,10 +40,19 @@ StoreFactory = Callable[[StoreConfig], ImageStore]
 
 
 @dataclass(frozen=True)
+class Published:
+    """The release as it is at the base revision of the change: it is published."""
+
+    path: str  # relative to the repository root at the base revision
+    text: str
+
+
+@dataclass(frozen=True)
 class GateInput:
     file: str  # as reported: the path given, or relative to the repo root
     path: Path  # where to read it
     text: str | None = None  # already read (e.g. from the GitHub API)
+    published: Published | None = None  # set when the file exists at the base revision
 
 
 @dataclass
@@ -150,12 +161,19 @@ class _Run:
                                version=str(cr.version) if cr.version else None, state=cr.state)
         tooling_component = cr.components.get(OS_TOOLING)
         result.os_tooling = tooling_component.version.strip() if tooling_component else None
+        kept = self._published_check(item, cr)
         if cr.kind == SKIPPED:
+            # no node image of ours to gate, but a published one still keeps its versions
             result.status, result.reason = SKIPPED, cr.reason
+            if kept is not None:
+                result.checks = [kept]
+                if kept.status in FAILING:
+                    result.status = kept.status
             return result
         if cr.kind != GATEABLE:
             result.checks = [Check("release-cr", ERROR, f.message, f.line, f.column,
                                    {"location": f.location}) for f in cr.findings]
+            result.checks += [kept] if kept is not None else []
             return result
         assert cr.image is not None and cr.provider is not None and cr.version is not None
         image = cr.image.name
@@ -181,11 +199,25 @@ class _Run:
             checks.append(Check(major.name, major.status, major.message, line, column,
                                 major.details))
             checks.append(self._binary_check(cr, tooling, previous, result, line, column))
+        if kept is not None:
+            checks.append(kept)
         if not self.options.allow_unchecked:
             checks = [_fail_unchecked(c) for c in checks]
         result.checks = checks
         result.status = release_status(checks)
         return result
+
+    def _published_check(self, item: GateInput, cr: ReleaseCR) -> Check | None:
+        """For a release that exists at the base revision: its node image must not change."""
+        if item.published is None or (not cr.components and cr.findings):
+            return None  # not published, or unreadable now (an error already)
+        base = parse_release(item.published.text, item.published.path)
+        check = published.published_release_check(
+            published.release_label(item.published.path), base, cr)
+        changed = [c["component"] for c in check.details.get("changes", [])]
+        line, column = cr.mark_of(changed[0]) if changed else cr.name_mark
+        return Check(check.name, check.status, check.message, line, column,
+                     {**check.details, "base_file": item.published.path})
 
     def _image_check(self, cr: ReleaseCR, answer: ImageAnswer, hints: list[str],
                      result: ReleaseResult) -> Check:
