@@ -143,11 +143,15 @@ def test_reading_is_bounded_while_reading(tmp_path):
 def test_a_huge_flat_list_stops_at_the_node_limit_with_little_memory(tmp_path):
     flat = tmp_path / "flat.yaml"
     flat.write_text("tools: [" + ",".join(["1"] * 1_800_000) + "]\n")  # 3.6 MB
+    # the peak of this process's own memory: VmHWM belongs to the address space that exec made
+    # (ru_maxrss would also count the forking pytest process, which execve preserves)
     script = textwrap.dedent(f"""
-        import resource, sys
+        import sys
         from os_tooling.cli.main import main
         code = main(["validate", {str(flat)!r}])
-        print("maxrss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+        with open("/proc/self/status") as status:
+            peak = next(line.split()[1] for line in status if line.startswith("VmHWM:"))
+        print("maxrss", peak, file=sys.stderr)
         sys.exit(code)
     """)
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
