@@ -47,14 +47,14 @@ def release_markdown(result: ReleaseResult) -> str:
 
 def change_line(change: Change) -> str:
     """``teleport 17.1.4 -> 17.4.2 (minor)``; added/removed/provider rows say so."""
-    name = change.tool or "(declared)"
+    name = change.label
     if change.kind == "added":
         return f"{name} {change.new} added ({change.level})"
     if change.kind == "removed":
         return f"{name} {change.old} removed ({change.level})"
     if change.kind.startswith("provider"):
         return f"{name}: {change.reason} ({change.level})"
-    if change.kind == "declared":
+    if change.kind in ("declared", "image-input"):
         return f"{change.reason} ({change.level})"
     return f"{name} {change.old} -> {change.new} ({change.level})"
 
@@ -104,7 +104,7 @@ def diff_markdown(old: Version, new: Version, changes: list[Change]) -> str:
         return f"{head}: no binary changes"
     out = [f"{head}:"]
     for c in changes:
-        name = md(c.tool or "(declared)")
+        name = md(c.label)
         if c.kind == "added":
             out.append(f"- {name} {md_code(c.new)} added ({md(c.level)})")
         elif c.kind == "removed":
