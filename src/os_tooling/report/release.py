@@ -54,8 +54,10 @@ def change_line(change: Change) -> str:
         return f"{name} {change.old} removed ({change.level})"
     if change.kind.startswith("provider"):
         return f"{name}: {change.reason} ({change.level})"
-    if change.kind in ("declared", "image-input"):
+    if change.kind == "declared":
         return f"{change.reason} ({change.level})"
+    if change.kind == "image-input":
+        return change.reason  # says its level already
     return f"{name} {change.old} -> {change.new} ({change.level})"
 
 
