@@ -108,20 +108,18 @@ def test_a_manifest_minor_plus_an_ansible_change_is_a_minor(cli, repo):
 
 
 def test_the_pr_comment_says_it_in_words_and_lists_a_handful(cli, repo):
-    more = {f"ansible/roles/teleport/tasks/{name}.yml": "x\n" for name in ("a", "b", "c")}
-    pr(repo, {TASKS: "- changed\n", "packer/flatcar.json": "{\"x\": 1}\n", **more})
+    pr(repo, {TASKS: "- changed\n", "ansible/roles/teleport/templates/teleport.yaml.j2": "x\n",
+              "ansible/site.yml": "x\n", "packer/flatcar.json": "{\"x\": 1}\n"})
     data = plan_json(cli)
     [row] = rows(data, "image-input")
-    assert len(row["paths"]) == 5 and row["paths"] == sorted(row["paths"])
-    assert row["reason"] == ("changes image inputs (ansible/roles/teleport/tasks/a.yml, "
-                             "ansible/roles/teleport/tasks/b.yml, ansible/roles/teleport/tasks/c.yml, "
-                             "+2 more): at least a patch")
+    assert len(row["paths"]) == 4 and row["paths"] == sorted(row["paths"])
+    reason = f"changes image inputs ({TASKS}, +3 more): at least a patch"
+    assert row["reason"] == reason
     comment = cli("plan", "--base-ref", "main", "--format", "markdown").out
     assert "### os-tooling: this PR releases **1.33.2** (patch)" in comment
-    assert "| (image inputs) |  |  | **patch** | changes image inputs (" in comment
-    assert "+2 more): at least a patch |" in comment
+    assert f"| (image inputs) |  |  | **patch** | {reason} |" in comment
     text = cli("plan", "--base-ref", "main").out
-    assert "patch  (image inputs)  changes image inputs (ansible/roles/teleport/tasks/a.yml" in text
+    assert f"  patch  (image inputs)  {reason}\n" in text
 
 
 def test_hostile_path_names_are_escaped_in_the_comment(cli, repo):
@@ -212,6 +210,23 @@ def test_core_judges_under_both_patterns_and_lists_all_paths():
     assert plan(base, head, PlanOptions(changed_files=())).level is Level.NONE
 
 
+@pytest.mark.parametrize("changed,listed", [
+    (("Makefile",), "Makefile"),
+    (("Makefile", "packer/a.json", "packer/b.json"), "Makefile, packer/a.json, packer/b.json"),
+    (("Makefile", "packer/a.json", "packer/b.json", "packer/c.json"),
+     "Makefile, packer/a.json, packer/b.json, +1 more"),  # at most three
+    ((TASKS, "ansible/site.yml"), f"{TASKS}, ansible/site.yml"),
+    ((TASKS, "ansible/roles/teleport/templates/teleport.yaml.j2"),
+     f"{TASKS}, +1 more"),  # and about 60 characters
+    (("ansible/" + "x" * 200,), "ansible/" + "x" * 200),  # but always one
+])
+def test_core_names_a_handful_of_paths_and_counts_the_rest(changed, listed):
+    manifest = m(tools())
+    [row] = plan(manifest, manifest, PlanOptions(changed_files=changed)).changes
+    assert row.reason == f"changes image inputs ({listed}): at least a patch"
+    assert row.paths == tuple(sorted(changed))
+
+
 def test_core_counts_an_incomplete_file_list_as_changed_inputs():
     manifest = m(tools())
     result = plan(manifest, manifest, PlanOptions(changed_files=("docs/a.md",),
@@ -279,6 +294,14 @@ def test_bad_patterns_and_levels_are_errors_with_their_place(cli, tmp_path):
     assert any(line == paths_line and "whole path segment" in msg for line, msg in messages)
     assert any("unknown release level 'none'" in msg for _, msg in messages)
     assert any("unknown key 'pathz'" in msg for _, msg in messages)
+    many = tmp_path / "many.yaml"
+    many.write_text(tools(policy="policy:\n  imageInputs:\n    paths: [" +
+                          ", ".join(f"'d{i}/**'" for i in range(101)) + "]\n"))
+    assert "at most 100 image input patterns, not 101" in cli("validate", many).out
+    long = tmp_path / "long.yaml"
+    long.write_text(tools(policy=f"policy:\n  imageInputs:\n    paths: ['{'x' * 257}']\n"))
+    [error] = json.loads(cli("validate", long, "--format", "json").out)["errors"]
+    assert "256" in error["message"]  # reported once
     empty = tmp_path / "empty.yaml"
     empty.write_text(tools(policy="policy:\n  imageInputs: {level: patch}\n"))
     assert "missing required key 'paths'" in cli("validate", empty).out

@@ -261,8 +261,14 @@ def _annotation(doc: yamldoc.Document, lines: list[str], path: tuple, raw: dict,
 def _check_image_input_patterns(doc: yamldoc.Document, raw_policy: object,
                                 errors: list[Finding]) -> None:
     raw_paths = _image_input_paths(raw_policy)
+    if len(raw_paths) > pathglob.MAX_PATTERNS:
+        errors.append(doc.finding(("policy", "imageInputs", "paths"), f"at most "
+                                  f"{pathglob.MAX_PATTERNS} image input patterns, not {len(raw_paths)}"))
+        return
     for index, pattern in enumerate(raw_paths):
-        problem = pathglob.pattern_problem(pattern) if isinstance(pattern, str) else None
+        if not isinstance(pattern, str) or len(pattern) > pathglob.MAX_PATTERN_LENGTH:
+            continue  # the schema reported it
+        problem = pathglob.pattern_problem(pattern)
         if problem is not None:
             errors.append(doc.finding(("policy", "imageInputs", "paths", index),
                                       f"image input pattern {pattern!r}: {problem}"))

@@ -32,7 +32,10 @@ POLICY_TABLE: tuple[tuple[str, str], ...] = (
      "`policy.imageInputs.level`, default patch"),
     ("only files outside `policy.imageInputs.paths` change (docs, CI, tests)", "none"),
 )
-IMAGE_INPUTS_LISTED = 3  # paths named in an image-input row's reason; the rest are counted
+# An image-input row's reason names a handful of paths (at most 3, and no more than about 60
+# characters of them, but always one) and counts the rest: the PR comment stays one short line.
+IMAGE_INPUTS_LISTED = 3
+IMAGE_INPUTS_TEXT = 60
 
 
 @dataclass(frozen=True)
@@ -172,9 +175,13 @@ def _image_input_change(policies: tuple[Policy, ...], options: PlanOptions) -> C
         return None
     paths = tuple(sorted(matched))
     if paths:
-        shown = ", ".join(paths[:IMAGE_INPUTS_LISTED])
-        more = len(paths) - IMAGE_INPUTS_LISTED
-        what = f"{shown}, +{more} more" if more > 0 else shown
+        shown = [paths[0]]
+        for path in paths[1:IMAGE_INPUTS_LISTED]:
+            if len(", ".join([*shown, path])) > IMAGE_INPUTS_TEXT:
+                break
+            shown.append(path)
+        more = len(paths) - len(shown)
+        what = ", ".join(shown) + (f", +{more} more" if more else "")
     else:
         what = "the list of changed files is incomplete, so they count as changed"
     return Change(None, None, None, level, f"changes image inputs ({what}): at least a {level}",

@@ -58,7 +58,8 @@ RULES = """
   paths); for a PR (`plan --base-ref REF`) the files the PR changes (`git diff REF...HEAD`),
   for `release` the files changed since the current version's tag. They make one change row
   of kind `image-input` ("changes image inputs (ansible/roles/teleport/tasks/main.yml, +3
-  more): at least a patch"); its `paths` list names them all. The manifest itself is always
+  more): at least a patch": a handful named, the rest counted); its `paths` list (JSON) names
+  them all. The manifest itself is always
   judged by its content, never as an image input; files outside the patterns (docs, CI,
   tests) change nothing. Like the rest of the policy, the changed files are judged under the
   base's patterns and the head's, and the higher level wins: a PR cannot escape by editing or
@@ -82,6 +83,10 @@ RULES = """
 $ os-tooling plan --base-ref origin/main
 plan: os-tooling 1.33.1 -> 1.34.0 (minor)
   minor  teleport  17.4.2 -> 17.5.0  minor version changed
+
+$ os-tooling plan --base-ref origin/main        # a PR that changes Ansible roles only
+plan: os-tooling 1.33.1 -> 1.33.2 (patch)
+  patch  (image inputs)  changes image inputs (ansible/roles/teleport/tasks/main.yml, +3 more): at least a patch
 ```
 """
 
