@@ -13,7 +13,7 @@ import pytest
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import parse_manifest
 from os_tooling.core.policy import PlanOptions, plan
-from tests.conftest import GitRepo, manifest_text
+from tests.conftest import GitRepo, manifest_text, run_subprocess
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 
@@ -427,3 +427,20 @@ def test_the_action_plans_an_ansible_pr_and_notes_missing_image_inputs(tmp_path,
     [notice] = result.annotations("notice")
     assert "policy.imageInputs is not set" in notice.data
     assert notice.properties["file"] == "os-tooling.yaml"
+
+
+def test_the_diff_is_only_asked_for_when_a_manifest_has_image_inputs(git_repo, monkeypatch, cli):
+    # a base with no history in common: git cannot say what the change brings
+    builder(git_repo, tools(policy=""))
+    git_repo.git("checkout", "-q", "--orphan", "unrelated")
+    git_repo.commit("unrelated start")
+    monkeypatch.chdir(git_repo.path)
+    git_repo.write("os-tooling.yaml", tools(policy=""))
+    git_repo.commit("manifest")
+    result = cli("plan", "--base-ref", "main", "--format", "json")
+    assert result.code == 0 and json.loads(result.out)["level"] == "none"  # no diff needed
+    git_repo.write("os-tooling.yaml", tools())
+    git_repo.commit("image inputs")
+    failed = run_subprocess("plan", "--base-ref", "main", cwd=git_repo.path)
+    assert failed.code == 2 and "no merge base" in failed.err
+    assert len(failed.err.strip().splitlines()) == 1 and "Traceback" not in failed.err

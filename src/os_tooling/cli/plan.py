@@ -25,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from functools import partial
     from pathlib import Path
 
     from os_tooling.adapters import git
@@ -34,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.core.policy import DeclaredLevel, PlanOptions, levels_from_commits, levels_from_labels
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
-    from os_tooling.planning import plan_texts
+    from os_tooling.planning import ChangedFiles, plan_texts
     from os_tooling.report import plan as report
 
     head_path = args.head or args.manifest or default_manifest()
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     label_levels, problems = levels_from_labels(args.label, args.label_prefix)
     declared += label_levels
     notes: list[str] = []
-    changed: tuple[str, ...] | None = None
+    changed: ChangedFiles | None = None
     relative: str | None = None
 
     if args.base is not None:
@@ -62,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
             git.commit_messages(repo, f"{git.resolve_commit(repo, args.base_ref)}..HEAD"))
         declared += commit_levels
         problems += commit_problems
-        changed = tuple(git.changed_files(repo, args.base_ref))
+        changed = partial(_changed_since, repo, args.base_ref)
 
     if args.current_version:
         try:
@@ -78,8 +79,8 @@ def run(args: argparse.Namespace) -> int:
                          "current_version and next_version are null")
 
     options = PlanOptions(current, tuple(declared), args.allow_downgrade, args.major_on_zero,
-                          changed_files=changed, manifest_path=relative)
-    outcome = plan_texts(base_text, base_label, head_text, head_path, options)
+                          manifest_path=relative)
+    outcome = plan_texts(base_text, base_label, head_text, head_path, options, changed)
     if changed is None and _has_image_inputs(outcome):
         notes.append("policy.imageInputs is not applied: --base FILE gives no list of changed "
                      "files (--base-ref REF does)")
@@ -88,6 +89,14 @@ def run(args: argparse.Namespace) -> int:
         outcome.plan.notes[:0] = notes
     emit_report(args.format, report, outcome)
     return EXIT_OK if outcome.ok else EXIT_FINDING
+
+
+def _changed_since(repo, base_ref: str) -> tuple[list[str], bool]:
+    """The files the change brings since ``base_ref`` (like the PR's diff); asked only when
+    a manifest has policy.imageInputs."""
+    from os_tooling.adapters import git
+
+    return git.changed_files(repo, base_ref), True
 
 
 def _has_image_inputs(outcome) -> bool:

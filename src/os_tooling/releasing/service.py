@@ -268,16 +268,14 @@ class Releaser:
         previous_commit = self._commit_of(previous) if previous is not None else None
         base_text = self._file_at(previous_commit) if previous_commit else None
         declared, problems = self._declared(previous_commit, head)
-        # files changed since the tag: those under policy.imageInputs change the image
-        changed, complete = self._changed_files(previous_commit, head) if previous_commit \
-            else (None, True)
         current = previous.version if previous is not None else None
         outcome = plan_texts(base_text, f"{previous.name}:{path}" if previous else "(none)",
                              head_text, f"HEAD:{path}",
                              PlanOptions(current, tuple(declared), self.options.allow_downgrade,
-                                         self.options.major_on_zero,
-                                         tuple(changed) if changed is not None else None,
-                                         complete, path))
+                                         self.options.major_on_zero, manifest_path=path),
+                             # files changed since the tag: those under policy.imageInputs count
+                             (lambda: self._changed_files(previous_commit, head))
+                             if previous_commit else None)
         if outcome.plan is None:
             raise ReleaseFailed("the manifest is invalid: " + "; ".join(
                 f"{f.where()}: {f.message}" for f in outcome.findings[:5]))
