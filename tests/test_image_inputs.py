@@ -123,7 +123,9 @@ def test_the_pr_comment_says_it_in_words_and_lists_a_handful(cli, repo):
 
 
 def test_hostile_path_names_are_escaped_in_the_comment(cli, repo):
-    pr(repo, {"ansible/<img src=x>|*x*_@me`.yml": "x\n"})
+    pr(repo, {"ansible/<img src=x>|*x*_@me`.yml": "x\n", "ansible/rôle ü\tx.yml": "x\n"})
+    assert plan_json(cli)["changes"][0]["paths"] == [  # verbatim, not git's quoted form
+        "ansible/<img src=x>|*x*_@me`.yml", "ansible/rôle ü\tx.yml"]
     comment = cli("plan", "--base-ref", "main", "--format", "markdown").out
     row = next(line for line in comment.splitlines() if line.startswith("| (image inputs)"))
     assert "<img" not in row and "&lt;img src=x&gt;\\|\\*x\\*\\_&#64;me\\`.yml" in row
@@ -396,6 +398,20 @@ def test_github_release_from_a_shallow_checkout_uses_the_compare_files(cli, git_
     assert github_fake.calls("GET", r"/compare/") == 1  # shared with the commit list
 
 
+def test_github_release_counts_a_file_moved_out_of_an_input_folder(cli, git_repo, github_fake,
+                                                                  monkeypatch, tmp_path):
+    repo = builder(git_repo)
+    repo.git("checkout", "-q", "-b", "move")
+    (repo.path / "docs").mkdir()
+    repo.git("mv", TASKS, "docs/old-task.yml")
+    repo.commit("move a task away")
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--no-ff", "move", "-m", "Merge pull request from move")
+    data = shallow_release(cli, repo, github_fake, monkeypatch, tmp_path)
+    assert (data["tag"], data["level"]) == ("v1.33.2", "patch")
+    assert [c["paths"] for c in data["changes"]] == [[TASKS]]  # the old path, from the rename
+
+
 def test_github_lists_at_most_300_files_so_a_long_list_counts_as_changed(cli, git_repo, github_fake,
                                                                          monkeypatch, tmp_path):
     repo = builder(git_repo)
@@ -442,5 +458,5 @@ def test_the_diff_is_only_asked_for_when_a_manifest_has_image_inputs(git_repo, m
     git_repo.write("os-tooling.yaml", tools())
     git_repo.commit("image inputs")
     failed = run_subprocess("plan", "--base-ref", "main", cwd=git_repo.path)
-    assert failed.code == 2 and "no merge base" in failed.err
+    assert failed.code == 2 and "git diff failed: " in failed.err and "no merge base" in failed.err
     assert len(failed.err.strip().splitlines()) == 1 and "Traceback" not in failed.err
