@@ -15,9 +15,8 @@ Contract for implementations:
   ``usage=True`` when it is a setup problem: bad token, missing permission, unknown repo).
 
 The history helpers (``commit_of``, ``file_at``, ``commits_between``, ``changed_files``,
-``relation``) answer from
-the back end when the local clone lacks the objects (a shallow CI checkout); the local back end
-answers from git itself.
+``relation``) answer from the back end when the local clone lacks the objects (a shallow CI
+checkout); the local back end answers from git itself.
 """
 
 from __future__ import annotations

@@ -14,13 +14,14 @@
    nothing is overwritten: recompute once from the new tags, else fail with a clear message.
    A successful run never leaves a tag without its release.
 
-The history (HEAD, manifests, commit messages, changed files, ancestry) is read from the local clone when it
-has the objects, else from the back end (a shallow CI checkout).
+The history (HEAD, manifests, commit messages, changed files, ancestry) is read from the local
+clone when it has the objects, else from the back end (a shallow CI checkout).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest
@@ -274,7 +275,7 @@ class Releaser:
                              PlanOptions(current, tuple(declared), self.options.allow_downgrade,
                                          self.options.major_on_zero, manifest_path=path),
                              # files changed since the tag: those under policy.imageInputs count
-                             (lambda: self._changed_files(previous_commit, head))
+                             partial(self._changed_files, previous_commit, head)
                              if previous_commit else None)
         if outcome.plan is None:
             raise ReleaseFailed("the manifest is invalid: " + "; ".join(
