@@ -71,6 +71,9 @@ def story(tmp: Path) -> list[str]:
 
     step("1. capi-image-builder has a tooling manifest, released as v1.33.1")
     shutil.copy(EXAMPLE, builder / "os-tooling.yaml")
+    for path, text in IMAGE_INPUTS.items():  # what the manifest's policy.imageInputs names
+        (builder / path).parent.mkdir(parents=True, exist_ok=True)
+        (builder / path).write_text(text)
     git(builder, "add", "-A")
     git(builder, "commit", "-q", "-m", "Add tooling manifest")
     git(builder, "tag", "-a", "v1.33.1", "-m", "os-tooling 1.33.1")
@@ -103,6 +106,22 @@ def story(tmp: Path) -> list[str]:
     summary.append(f"released {tag} (annotated tag, notes in {notes.name})")
     print("\nThe binaries of os-tooling 1.34.0 (from the tag):")
     run("describe", "1.34.0", "--tooling-repo", str(builder), cwd=builder)
+
+    step("4b. An Ansible-only PR (no binary changes) still changes the image: a patch")
+    git(builder, "checkout", "-q", "-b", "fix-teleport-unit")
+    (builder / TASKS).write_text((builder / TASKS).read_text() + "- name: restart teleport\n")
+    git(builder, "commit", "-q", "-am", "Restart teleport after an upgrade")
+    run("plan", "--base-ref", "main", "--format", "markdown", cwd=builder)
+    git(builder, "checkout", "-q", "main")
+    git(builder, "merge", "-q", "--no-ff", "-m", "Merge pull request #13 from fix-teleport-unit",
+        "fix-teleport-unit")
+    run("release", "--local", "--notes-file", str(tmp / "notes-1.34.1.md"), cwd=builder)
+    summary.append("an Ansible-only PR released 1.34.1 (patch): policy.imageInputs")
+    (builder / "README.md").write_text("# capi-image-builder\n\nHow to build images.\n")
+    git(builder, "add", "README.md")
+    git(builder, "commit", "-q", "-m", "Docs")
+    run("release", "--local", cwd=builder)  # docs only: nothing to release
+    summary.append("a docs-only change released nothing")
 
     step("5. Later a teleport major lands: os-tooling 2.0.0")
     manifest.write_text(manifest.read_text().replace("version: 17.5.0", "version: 18.0.1"))
@@ -178,6 +197,10 @@ def story(tmp: Path) -> list[str]:
 
 
 FLATCAR, KUBE = "4593.2.4", "1.34.10"
+TASKS = "ansible/roles/teleport/tasks/main.yml"
+IMAGE_INPUTS = {TASKS: "- name: install teleport\n", "packer/flatcar.json": "{}\n",
+                "images/flatcar/kernel-args.txt": "console=ttyS0\n", "Makefile": "build:\n",
+                "README.md": "# capi-image-builder\n"}
 RELEASE = """\
 apiVersion: release.giantswarm.io/v1alpha1
 kind: Release

@@ -41,6 +41,8 @@ class Capi:
         self.path = path
         text = EXAMPLE_MANIFEST.read_text(encoding="utf-8")
         self.git.write("os-tooling.yaml", text)
+        for path in ("ansible/site.yml", "packer/flatcar.json", "images/README.md", "Makefile"):
+            self.git.write(path, "x\n")  # what the example's policy.imageInputs names
         self.base = self.git.commit("Initial manifest")
         self.git.tag("v1.4.0", "os-tooling 1.4.0")
         self.git.write("os-tooling.yaml", text.replace("version: 17.4.2", "version: 17.5.0"))

@@ -14,6 +14,12 @@ def test_demo_shows_version_tag_images_and_the_failing_gate():
     assert "plan: os-tooling 1.33.1 -> 1.34.0 (minor)" in out              # computed next version
     assert "this PR releases **1.34.0** (minor)" in out                    # the PR comment
     assert "released os-tooling 1.34.0 (minor): tag v1.34.0" in out        # the created tag
+    ansible = out[out.index("== 4b."):out.index("== 5.")]                  # policy.imageInputs:
+    assert "this PR releases **1.34.1** (patch)" in ansible                # an Ansible-only PR
+    assert ("| (image inputs) |  |  | **patch** | changes image inputs "
+            "(ansible/roles/teleport/tasks/main.yml): at least a patch |") in ansible
+    assert "released os-tooling 1.34.1 (patch): tag v1.34.1" in ansible
+    assert "no release: nothing changed the images since v1.34.1" in ansible  # docs only
     assert "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.34.0-gs" in out  # image names
     release_pr = out[out.index("== 7."):out.index("== 8.")]
     assert ("os-tooling 1.34.0 has images for every provider of this release; this PR uses "

@@ -48,6 +48,16 @@ def test_contents_compare_and_commit_pulls(github_fake, remote):
     assert gh.compare(first, first).status == "identical"
     side = repo.commit({"c.txt": "x"}, "side", branch="side", parents=[first])
     assert gh.compare(second, side).status == "diverged"
+    assert [f.filename for f in gh.compare(first, second).files] == ["a.txt"]
+    assert [f.filename for f in gh.compare(second, side).files] == ["c.txt"]  # since the merge base
+    many = repo.commit({f"docs/{i:03}.md": "x" for i in range(301)}, "many", branch="many",
+                       parents=[first])
+    assert len(gh.compare(first, many).files) == 300  # GitHub's cap
+    moved = repo.commit({"dir/moved.txt": "two\n"}, "move", branch="move", parents=[first],
+                        delete=("dir/b.txt",))
+    [rename] = gh.compare(first, moved).files
+    assert (rename.status, rename.filename, rename.previous_filename) == (
+        "renamed", "dir/moved.txt", "dir/b.txt")
     pull = repo.add_pull(title="t", labels=["release/patch"], head_sha=side, merged=True,
                          merge_commit_sha=second)
     assert [p.number for p in gh.get_commit(second).get_pulls()] == [pull.number]

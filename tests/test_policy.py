@@ -31,7 +31,9 @@ def level_of(base, head, **options):
     return plan(base, head, PlanOptions(**options))
 
 
-# One example per row of POLICY_TABLE: (base, head, expected level, plan errors?)
+IMAGE_INPUTS = "policy:\n  imageInputs:\n    paths: ['ansible/**', 'packer/*.json', Makefile]\n"
+
+# One example per row of POLICY_TABLE: (base, head, expected level[, plan options])
 ROW_EXAMPLES = {
     "tool major version up (17.x -> 18.0.0)": (m(t()), m(t(version="18.0.0")), Level.MAJOR),
     "tool minor version up": (m(t()), m(t(version="17.5.0")), Level.MINOR),
@@ -50,6 +52,13 @@ ROW_EXAMPLES = {
         m(t(name="containerd", version="v1.7.27"), t()), Level.NONE),
     "only the policy block changes": (
         m(t()), m(t(), policy="policy:\n  preOneZero: minor\n"), Level.NONE),
+    "a file matching `policy.imageInputs.paths` is added, changed or removed": (
+        m(t(), policy=IMAGE_INPUTS), m(t(), policy=IMAGE_INPUTS), Level.PATCH,
+        {"changed_files": ("README.md", "ansible/roles/teleport/tasks/main.yml")}),
+    "only files outside `policy.imageInputs.paths` change (docs, CI, tests)": (
+        m(t(), policy=IMAGE_INPUTS), m(t(), policy=IMAGE_INPUTS), Level.NONE,
+        {"changed_files": ("README.md", "docs/x.md", ".github/workflows/ci.yaml",
+                           "packer/old/flatcar.json", "tests/ansible/test.yml")}),
 }
 
 
@@ -59,8 +68,8 @@ def test_every_policy_row_has_an_example():
 
 @pytest.mark.parametrize("row", [row for row, _ in POLICY_TABLE])
 def test_policy_row(row):
-    base, head, expected = ROW_EXAMPLES[row]
-    result = level_of(base, head, allow_downgrade=True)
+    base, head, expected, *options = ROW_EXAMPLES[row]
+    result = level_of(base, head, allow_downgrade=True, **(options[0] if options else {}))
     assert result.level is expected
     assert result.changes_level is expected
 

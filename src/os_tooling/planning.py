@@ -5,7 +5,8 @@ Shared by ``plan`` (PRs) and ``release`` (merges) so that both say the same thin
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from os_tooling.core.findings import Finding
 from os_tooling.core.manifest import Manifest, parse_manifest
@@ -26,9 +27,16 @@ class PlanOutcome:
         return self.plan is not None and self.plan.ok and not self.findings
 
 
+ChangedFiles = Callable[[], tuple[list[str], bool]]  # -> (paths, whether the list is complete)
+
+
 def plan_texts(base_text: str | None, base_label: str, head_text: str, head_label: str,
-               options: PlanOptions) -> PlanOutcome:
-    """``base_text`` None means the manifest did not exist at the base: every tool is added."""
+               options: PlanOptions, changed_files: ChangedFiles | None = None) -> PlanOutcome:
+    """``base_text`` None means the manifest did not exist at the base: every tool is added.
+
+    ``changed_files`` lists the files changed from base to head; it is asked only when a
+    manifest has ``policy.imageInputs`` (a git diff or an API call otherwise not needed).
+    """
     findings: list[Finding] = []
     base = Manifest()
     if base_text is not None:
@@ -40,5 +48,9 @@ def plan_texts(base_text: str | None, base_label: str, head_text: str, head_labe
     if findings:
         return PlanOutcome(None, findings, base_label, head_label)
     assert head_report.manifest is not None
+    if changed_files is not None and any(m.policy.image_inputs is not None
+                                         for m in (base, head_report.manifest)):
+        paths, complete = changed_files()
+        options = replace(options, changed_files=tuple(paths), changed_files_complete=complete)
     result = plan(base, head_report.manifest, options)
     return PlanOutcome(result, [], base_label, head_label, head_report.manifest, base)

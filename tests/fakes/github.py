@@ -38,7 +38,8 @@ State (all under one lock; every request is handled atomically, like GitHub's re
 
 Endpoints (``/api/v3`` prefix accepted as for GitHub Enterprise; uploads under ``/uploads`` or
 ``/api/uploads``): repos; git refs (get, list, matching-refs, create, update, delete); git tags
-and commits; commits (get, list, pulls of a commit); compare; contents at a ref (file and
+and commits; commits (get, list, pulls of a commit); compare (files changed since the merge
+base, moves as renames, at most 300 as GitHub lists); contents at a ref (file and
 directory); releases (list, get, by tag, latest, create, update, delete) and assets (list,
 upload, get JSON or bytes, delete, browser download); pulls (list with state/head/base/sort,
 get, files, commits); issues (get, labels) and issue comments (list, create, get, edit,
@@ -90,6 +91,7 @@ import pytest
 DEFAULT_TOKEN = "fake-token-0123456789"
 DEFAULT_LOGIN = "github-actions[bot]"
 DOCS = "https://docs.github.com/rest"
+COMPARE_FILES = 300  # GitHub lists at most this many changed files in a comparison
 SECONDARY_MESSAGE = ("You have exceeded a secondary rate limit. "
                      "Please wait a few minutes before you try again.")
 
@@ -1110,7 +1112,9 @@ class _Request:
                 "merge_base_commit": (self.commit_json(self.r.commits[merge_base])
                                       if merge_base else None),
                 "commits": [self.commit_json(self.r.commits[s]) for s in ordered[:250]],
-                "files": _file_changes(self.r.commits[base].files, self.r.commits[head].files)}
+                # like GitHub: changed since the merge base, renames found, at most 300 files
+                "files": _with_renames(self.r.commits[merge_base].files if merge_base else {},
+                                       self.r.commits[head].files)[:COMPARE_FILES]}
 
     # -- contents -------------------------------------------------------------------------------
     @route("GET", _REPO + r"/contents/?(?P<path>.*)")
@@ -1375,6 +1379,23 @@ def _file_changes(before: dict[str, bytes], after: dict[str, bytes]) -> list[dic
         out.append({"filename": path, "status": status, "additions": 0, "deletions": 0,
                     "changes": 0, "sha": hashlib.sha1(after.get(path, b"")).hexdigest()})
     return out
+
+
+def _with_renames(before: dict[str, bytes], after: dict[str, bytes]) -> list[dict[str, Any]]:
+    """``_file_changes``, where a removed and an added file with the same content become one
+    ``renamed`` entry with ``previous_filename``, as GitHub's compare shows a move."""
+    changes = _file_changes(before, after)
+    removed = {before[c["filename"]]: c for c in changes if c["status"] == "removed"}
+    out = []
+    for c in changes:
+        content = after.get(c["filename"])
+        if c["status"] == "added" and content in removed:
+            old = removed.pop(content)
+            out.append({**c, "status": "renamed", "previous_filename": old["filename"]})
+        elif c["status"] != "removed":
+            out.append(c)
+    out += removed.values()
+    return sorted(out, key=lambda c: c["filename"])
 
 
 @pytest.fixture

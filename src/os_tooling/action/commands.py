@@ -66,7 +66,8 @@ def validate_argv(inputs: Inputs, event: Event) -> list[str]:
 
 def validate_annotations(data: dict) -> list[Annotation]:
     return (_finding_annotations(data.get("errors") or [], "error")
-            + _finding_annotations(data.get("warnings") or [], "warning"))
+            + _finding_annotations(data.get("warnings") or [], "warning")
+            + _finding_annotations(data.get("notes") or [], "notice"))
 
 
 # -- plan -------------------------------------------------------------------------------------

@@ -125,6 +125,22 @@ def commit_messages(repo: Path, rev_range: str) -> list[tuple[str, str]]:
     return pairs
 
 
+def changed_files(repo: Path, base: str, head: str = "HEAD") -> list[str]:
+    """Paths (relative to the root) that ``head`` changes since its common ancestor with
+    ``base``, like a pull request's diff. Renames count as both paths (a file moved out of an
+    image input directory changes the image too)."""
+    base_commit, head_commit = resolve_commit(repo, base), resolve_commit(repo, head)
+    out = run(["diff", "--name-only", "--no-renames", "-z",
+               f"{base_commit}...{head_commit}", "--"], repo)
+    return sorted({p for p in out.split("\0") if p})
+
+
+def tracked_files(repo: Path) -> list[str]:
+    """Every file in the index, relative to the root."""
+    out = run(["ls-files", "-z", "--full-name"], repo)
+    return [p for p in out.split("\0") if p]
+
+
 def relative_to_root(repo: Path, path: str | Path) -> str:
     p = Path(path).resolve()
     try:

@@ -12,7 +12,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     base.add_argument("--base", metavar="FILE", help="the manifest before the change")
     base.add_argument("--base-ref", metavar="REF",
                       help="read the manifest before the change at this git ref of the repository; "
-                           "Release-Level trailers of the commits REF..HEAD count as declared levels")
+                           "Release-Level trailers of the commits REF..HEAD count as declared levels, "
+                           "and files changed since REF under policy.imageInputs count")
     parser.add_argument("--head", metavar="FILE",
                         help="the manifest after the change (default: --manifest)")
     parser.add_argument("--manifest", metavar="FILE",
@@ -24,6 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from functools import partial
     from pathlib import Path
 
     from os_tooling.adapters import git
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.core.policy import DeclaredLevel, PlanOptions, levels_from_commits, levels_from_labels
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
-    from os_tooling.planning import plan_texts
+    from os_tooling.planning import ChangedFiles, plan_texts
     from os_tooling.report import plan as report
 
     head_path = args.head or args.manifest or default_manifest()
@@ -43,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     label_levels, problems = levels_from_labels(args.label, args.label_prefix)
     declared += label_levels
     notes: list[str] = []
+    changed: ChangedFiles | None = None
+    relative: str | None = None
 
     if args.base is not None:
         base_text: str | None = read_text(args.base, "manifest")
@@ -59,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
             git.commit_messages(repo, f"{git.resolve_commit(repo, args.base_ref)}..HEAD"))
         declared += commit_levels
         problems += commit_problems
+        changed = partial(_changed_since, repo, args.base_ref)
 
     if args.current_version:
         try:
@@ -73,10 +78,27 @@ def run(args: argparse.Namespace) -> int:
             notes.append("no current version (no vX.Y.Z tag and no --current-version): "
                          "current_version and next_version are null")
 
-    options = PlanOptions(current, tuple(declared), args.allow_downgrade, args.major_on_zero)
-    outcome = plan_texts(base_text, base_label, head_text, head_path, options)
+    options = PlanOptions(current, tuple(declared), args.allow_downgrade, args.major_on_zero,
+                          manifest_path=relative)
+    outcome = plan_texts(base_text, base_label, head_text, head_path, options, changed)
+    if changed is None and _has_image_inputs(outcome):
+        notes.append("policy.imageInputs is not applied: --base FILE gives no list of changed "
+                     "files (--base-ref REF does)")
     if outcome.plan is not None:
         outcome.plan.errors.extend(problems)
         outcome.plan.notes[:0] = notes
     emit_report(args.format, report, outcome)
     return EXIT_OK if outcome.ok else EXIT_FINDING
+
+
+def _changed_since(repo, base_ref: str) -> tuple[list[str], bool]:
+    """The files the change brings since ``base_ref`` (like the PR's diff); asked only when
+    a manifest has policy.imageInputs."""
+    from os_tooling.adapters import git
+
+    return git.changed_files(repo, base_ref), True
+
+
+def _has_image_inputs(outcome) -> bool:
+    return any(m is not None and m.policy.image_inputs is not None
+               for m in (outcome.base, outcome.head))

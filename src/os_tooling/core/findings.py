@@ -12,7 +12,7 @@ class Finding:
     line: int | None = None  # 1-based
     column: int | None = None  # 1-based
     location: str = ""  # where in the document, e.g. tools[0].version
-    severity: str = "error"  # error | warning
+    severity: str = "error"  # error | warning | note (a hint that never fails)
 
     def to_dict(self) -> dict:
         return {

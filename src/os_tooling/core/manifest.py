@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from os_tooling.core import yamldoc
+from os_tooling.core import pathglob, yamldoc
 from os_tooling.core.findings import Finding
 from os_tooling.core.levels import Level
 from os_tooling.core.schema_check import SchemaValidator
@@ -44,10 +44,21 @@ class Tool:
 
 
 @dataclass(frozen=True)
+class ImageInputs:
+    """Repository paths that go into the image: a change to one is at least ``level``."""
+
+    paths: tuple[str, ...]
+    level: Level = Level.PATCH
+    # (line, column) of each pattern, for findings about the repository's files
+    marks: tuple[tuple[int | None, int | None], ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
 class Policy:
     pre_one_zero: Level = Level.MAJOR
     # tool name -> {tool level -> tooling level}
     tools: dict[str, dict[Level, Level]] = field(default_factory=dict)
+    image_inputs: ImageInputs | None = None
 
     def map_level(self, tool: str, level: Level) -> Level:
         return self.tools.get(tool, {}).get(level, level)
@@ -68,6 +79,7 @@ class ManifestReport:
     manifest: Manifest | None
     errors: list[Finding]
     warnings: list[Finding]
+    notes: list[Finding] = field(default_factory=list)  # hints: never fail, not even --strict
 
     @property
     def valid(self) -> bool:
@@ -79,6 +91,7 @@ class ManifestReport:
             "valid": self.valid,
             "errors": [e.to_dict() for e in self.errors],
             "warnings": [w.to_dict() for w in self.warnings],
+            "notes": [n.to_dict() for n in self.notes],
         }
 
 
@@ -113,7 +126,8 @@ def parse_manifest(text: str, file: str = "os-tooling.yaml", *, strict: bool = F
     if isinstance(raw_tools, list):
         tools = _check_tools(doc, raw_tools, errors, warnings)
     raw_policy = data.get("policy") if isinstance(data, dict) else None
-    policy = _policy(raw_policy)
+    policy = _policy(raw_policy, doc)
+    _check_image_input_patterns(doc, raw_policy, errors)
     if isinstance(raw_policy, dict) and isinstance(raw_policy.get("tools"), dict):
         names = {t.get("name") for t in raw_tools if isinstance(t, dict)} if isinstance(
             raw_tools, list) else set()
@@ -128,6 +142,46 @@ def parse_manifest(text: str, file: str = "os-tooling.yaml", *, strict: bool = F
     errors.sort(key=lambda f: (f.line or 0, f.column or 0))
     manifest = Manifest(tuple(tools), policy) if not errors else None
     return ManifestReport(file, manifest, errors, warnings)
+
+
+# Top-level folders that usually hold what goes into an image (capi-image-builder's layout)
+TYPICAL_IMAGE_INPUT_DIRS = ("ansible", "packer", "images")
+
+
+def check_against_repository(report: ManifestReport, repo_files: list[str], *,
+                             strict: bool = False) -> None:
+    """Add the findings that need the repository's file list (the caller lists it: git).
+
+    A ``policy.imageInputs`` pattern that matches no file is a warning (an error with
+    ``strict``): a typo would silently count nothing. A manifest without ``imageInputs`` in a
+    repository with typical image-input folders gets a note, which never fails validation.
+    """
+    if report.manifest is None:
+        return
+    inputs = report.manifest.policy.image_inputs
+    if inputs is None:
+        folders = sorted({f.split("/", 1)[0] for f in repo_files if "/" in f}
+                         & set(TYPICAL_IMAGE_INPUT_DIRS))
+        if folders:
+            listed = " and ".join(f"{d}/" for d in folders)
+            patterns = ", ".join(f"'{d}/**'" for d in folders)
+            report.notes.append(Finding(
+                f"policy.imageInputs is not set, but the repository has {listed} (typical image "
+                "inputs): a change there would release no new os-tooling version. Consider "
+                f"'policy: {{imageInputs: {{paths: [{patterns}]}}}}'",
+                report.file, None, None, "policy", "note"))
+        return
+    severity = "error" if strict else "warning"
+    for index, pattern in enumerate(inputs.paths):
+        if any(pathglob.matches(pattern, f) for f in repo_files):
+            continue
+        line, column = inputs.marks[index] if index < len(inputs.marks) else (None, None)
+        finding = Finding(f"image input pattern {pattern!r} matches no file in the repository "
+                          "(a typo would count nothing)", report.file, line, column,
+                          f"policy.imageInputs.paths[{index}]", severity)
+        (report.errors if strict else report.warnings).append(finding)
+    if strict and report.errors:
+        report.errors.sort(key=lambda f: (f.line or 0, f.column or 0))
 
 
 def _check_tools(doc: yamldoc.Document, raw_tools: list, errors: list[Finding],
@@ -204,7 +258,42 @@ def _annotation(doc: yamldoc.Document, lines: list[str], path: tuple, raw: dict,
     return pairs
 
 
-def _policy(raw: object) -> Policy:
+def _check_image_input_patterns(doc: yamldoc.Document, raw_policy: object,
+                                errors: list[Finding]) -> None:
+    raw_paths = _image_input_paths(raw_policy)
+    if len(raw_paths) > pathglob.MAX_PATTERNS:
+        errors.append(doc.finding(("policy", "imageInputs", "paths"), f"at most "
+                                  f"{pathglob.MAX_PATTERNS} image input patterns, not {len(raw_paths)}"))
+        return
+    for index, pattern in enumerate(raw_paths):
+        if not isinstance(pattern, str) or len(pattern) > pathglob.MAX_PATTERN_LENGTH:
+            continue  # the schema reported it
+        problem = pathglob.pattern_problem(pattern)
+        if problem is not None:
+            errors.append(doc.finding(("policy", "imageInputs", "paths", index),
+                                      f"image input pattern {pattern!r}: {problem}"))
+
+
+def _image_input_paths(raw_policy: object) -> list:
+    raw = raw_policy.get("imageInputs") if isinstance(raw_policy, dict) else None
+    paths = raw.get("paths") if isinstance(raw, dict) else None
+    return paths if isinstance(paths, list) else []
+
+
+def _image_inputs(raw_policy: dict, doc: yamldoc.Document | None) -> ImageInputs | None:
+    raw = raw_policy.get("imageInputs")
+    if not isinstance(raw, dict):
+        return None
+    patterns = [(i, p) for i, p in enumerate(_image_input_paths(raw_policy)) if isinstance(p, str)]
+    level = raw.get("level")
+    marks = tuple(doc.mark(("policy", "imageInputs", "paths", i)) if doc else (None, None)
+                  for i, _ in patterns)
+    return ImageInputs(tuple(p for _, p in patterns),
+                       Level.parse(level) if isinstance(level, str) and _is_level(level)
+                       and level != "none" else Level.PATCH, marks)
+
+
+def _policy(raw: object, doc: yamldoc.Document | None = None) -> Policy:
     if not isinstance(raw, dict):
         return Policy()
     pre = raw.get("preOneZero")
@@ -216,7 +305,7 @@ def _policy(raw: object) -> Policy:
             if isinstance(mapping, dict):
                 tools[name] = {Level.parse(k): Level.parse(v) for k, v in mapping.items()
                                if _is_level(k) and isinstance(v, str) and _is_level(v)}
-    return Policy(pre_level, tools)
+    return Policy(pre_level, tools, _image_inputs(raw, doc))
 
 
 def _is_level(text: str) -> bool:

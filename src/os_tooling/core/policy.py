@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from os_tooling.core import pathglob
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest, Policy, Tool
 from os_tooling.core.versions import Version, difference_level
@@ -27,7 +28,14 @@ POLICY_TABLE: tuple[tuple[str, str], ...] = (
     ("version goes down", "error, unless `--allow-downgrade`: then the level of the part that differs"),
     ("only comments, order, annotations or the `v` prefix change", "none"),
     ("only the policy block changes", "none"),
+    ("a file matching `policy.imageInputs.paths` is added, changed or removed",
+     "`policy.imageInputs.level`, default patch"),
+    ("only files outside `policy.imageInputs.paths` change (docs, CI, tests)", "none"),
 )
+# An image-input row's reason names a handful of paths (at most 3, and no more than about 60
+# characters of them, but always one) and counts the rest: the PR comment stays one short line.
+IMAGE_INPUTS_LISTED = 3
+IMAGE_INPUTS_TEXT = 60
 
 
 @dataclass(frozen=True)
@@ -43,11 +51,24 @@ class Change:
     new: str | None
     level: Level
     reason: str
-    kind: str  # version | added | removed | provider-added | provider-removed | declared
+    # version | downgrade | added | removed | provider-added | provider-removed | declared |
+    # image-input
+    kind: str
+    paths: tuple[str, ...] = ()  # image-input rows: the changed image inputs
+
+    @property
+    def label(self) -> str:
+        """What a report's first column shows: the tool, or what kind of row it is."""
+        if self.tool is not None:
+            return self.tool
+        return "(image inputs)" if self.kind == "image-input" else "(declared)"
 
     def to_dict(self) -> dict:
-        return {"tool": self.tool, "from": self.old, "to": self.new, "level": str(self.level),
+        data = {"tool": self.tool, "from": self.old, "to": self.new, "level": str(self.level),
                 "reason": self.reason, "kind": self.kind}
+        if self.kind == "image-input":
+            data["paths"] = list(self.paths)
+        return data
 
 
 @dataclass(frozen=True)
@@ -56,6 +77,11 @@ class PlanOptions:
     declared: tuple[DeclaredLevel, ...] = ()
     allow_downgrade: bool = False
     major_on_zero: bool = False
+    # Repository paths changed between base and head; None when not known (then
+    # policy.imageInputs is not applied). Incomplete: the list may lack some (an API limit).
+    changed_files: tuple[str, ...] | None = None
+    changed_files_complete: bool = True
+    manifest_path: str | None = None  # judged by its content, never as an image input
 
 
 @dataclass
@@ -105,6 +131,9 @@ def plan(base: Manifest, head: Manifest, options: PlanOptions | None = None) -> 
     for name, old in old_tools.items():
         if name not in new_tools:
             changes.append(Change(name, str(old.version), None, Level.MAJOR, "tool removed", "removed"))
+    image_inputs = _image_input_change(policies, options)
+    if image_inputs is not None:
+        changes.append(image_inputs)
     for declared in options.declared:
         changes.append(Change(None, None, None, declared.level, f"declared by {declared.source}",
                               "declared"))
@@ -119,6 +148,44 @@ def plan(base: Manifest, head: Manifest, options: PlanOptions | None = None) -> 
                      "(use --major-on-zero to release 1.0.0)")
     next_version = None if current is None else current.bump(level)
     return Plan(level, changes_level, current, next_version, changes, errors, notes)
+
+
+def _image_input_change(policies: tuple[Policy, ...], options: PlanOptions) -> Change | None:
+    """One row for every changed file under ``policy.imageInputs``.
+
+    Judged under the base and the head patterns, the higher level wins: a PR that edits the
+    patterns (or drops them) in the same change still counts under the base's.
+    """
+    if options.changed_files is None:
+        return None
+    files = sorted({f for f in options.changed_files if f and f != options.manifest_path})
+    matched: set[str] = set()
+    level = Level.NONE
+    for policy in policies:
+        inputs = policy.image_inputs
+        if inputs is None:
+            continue
+        hits = pathglob.matching(inputs.paths, files)
+        if hits:
+            matched.update(hits)
+            level = max(level, inputs.level)
+        elif not options.changed_files_complete:
+            level = max(level, inputs.level)  # the list may lack the input that changed: be safe
+    if level is Level.NONE:
+        return None
+    paths = tuple(sorted(matched))
+    if paths:
+        shown = [paths[0]]
+        for path in paths[1:IMAGE_INPUTS_LISTED]:
+            if len(", ".join([*shown, path])) > IMAGE_INPUTS_TEXT:
+                break
+            shown.append(path)
+        more = len(paths) - len(shown)
+        what = ", ".join(shown) + (f", +{more} more" if more else "")
+    else:
+        what = "the list of changed files is incomplete, so they count as changed"
+    return Change(None, None, None, level, f"changes image inputs ({what}): at least a {level}",
+                  "image-input", paths)
 
 
 def _level_under(policy: Policy, name: str, a: Version, b: Version) -> tuple[Level, str]:

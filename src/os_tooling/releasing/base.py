@@ -14,9 +14,9 @@ Contract for implementations:
 - errors that a person must act on raise ``BackendError`` with one clear line (and
   ``usage=True`` when it is a setup problem: bad token, missing permission, unknown repo).
 
-The history helpers (``commit_of``, ``file_at``, ``commits_between``, ``relation``) answer from
-the back end when the local clone lacks the objects (a shallow CI checkout); the local back end
-answers from git itself.
+The history helpers (``commit_of``, ``file_at``, ``commits_between``, ``changed_files``,
+``relation``) answer from the back end when the local clone lacks the objects (a shallow CI
+checkout); the local back end answers from git itself.
 """
 
 from __future__ import annotations
@@ -106,6 +106,11 @@ class ReleaseBackend(Protocol):
 
     def commits_between(self, base: str, head: str) -> list[tuple[str, str]]:
         """``(sha, message)`` of the commits in ``head`` but not in ``base``."""
+        ...
+
+    def changed_files(self, base: str, head: str) -> tuple[list[str], bool]:
+        """Paths changed from ``base`` to ``head`` (a rename: both paths), and whether the list
+        is complete (a hosting API may cap it)."""
         ...
 
     def relation(self, base: str, head: str) -> str:

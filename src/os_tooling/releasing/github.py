@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 COMMIT_PULLS_LOOKUPS = 20  # commits asked one by one when the page misses them
 PULLS_PAGE = 100  # merged pull requests looked at for labels (one request)
+COMPARE_FILES_LIMIT = 300  # GitHub's compare lists at most this many changed files
 
 
 class GitHubReleases:
@@ -191,6 +192,22 @@ class GitHubReleases:
 
     def relation(self, base: str, head: str) -> str:
         return self._compare(base, head).status
+
+    def changed_files(self, base: str, head: str) -> tuple[list[str], bool]:
+        """From the same compare request as ``commits_between``. GitHub lists at most
+        COMPARE_FILES_LIMIT files; a list that long may be cut short."""
+        comparison = self._compare(base, head)
+
+        def read() -> list[str]:
+            paths = set()
+            for f in comparison.files:
+                paths.add(f.filename)
+                if f.status == "renamed" and f.previous_filename:
+                    paths.add(f.previous_filename)
+            return sorted(p for p in paths if p)
+
+        files = self._try(f"listing changed files {base[:12]}...{head[:12]}", read)
+        return files, len(comparison.files) < COMPARE_FILES_LIMIT
 
     def pr_labels(self, commits: set[str]) -> list[tuple[str, int]]:
         """Labels of the merged pull requests whose merge commit is one of ``commits``.

@@ -48,6 +48,9 @@ class LocalGit:
     def commits_between(self, base: str, head: str) -> list[tuple[str, str]]:
         return git.commit_messages(self.root, f"{base}..{head}")
 
+    def changed_files(self, base: str, head: str) -> tuple[list[str], bool]:
+        return git.changed_files(self.root, base, head), True
+
     def relation(self, base: str, head: str) -> str:
         if base == head:
             return "identical"

@@ -62,7 +62,7 @@ def _providers(tool: Tool) -> str:
 
 
 def _change_row(change: Change) -> list[str]:
-    return [md(change.tool or "(declared)"), md_code(change.old) or "-", md_code(change.new) or "-",
+    return [md(change.label), md_code(change.old) or "-", md_code(change.new) or "-",
             f"**{md(change.level)}**", md(change.reason)]
 
 

@@ -5,21 +5,23 @@
 2. When that tag is on HEAD already, this is a rerun: make sure its release (and the
    ``os-tooling.json`` asset) exist, repairing what an earlier run left half done.
    When HEAD is an ancestor of that tag, HEAD is released already: nothing to do.
-3. Otherwise plan: the manifest at the tag vs HEAD (``planning.plan_texts``), raised by declared
-   levels (``Release-Level:`` trailers of the commits since the tag, labels of their merged
-   pull requests, ``--label``/``--declared-level``). Level none: no release (released=false).
+3. Otherwise plan: the manifest at the tag vs HEAD (``planning.plan_texts``) and the files
+   changed since the tag (those under ``policy.imageInputs``), raised by declared levels
+   (``Release-Level:`` trailers of the commits since the tag, labels of their merged pull
+   requests, ``--label``/``--declared-level``). Level none: no release (released=false).
 4. Tag ``<prefix><next>`` at HEAD (annotated, the notes as message), then the release, then the
    asset. If the tag name is taken on another commit (a concurrent merge released first),
    nothing is overwritten: recompute once from the new tags, else fail with a clear message.
    A successful run never leaves a tag without its release.
 
-The history (HEAD, manifests, commit messages, ancestry) is read from the local clone when it
-has the objects, else from the back end (a shallow CI checkout).
+The history (HEAD, manifests, commit messages, changed files, ancestry) is read from the local
+clone when it has the objects, else from the back end (a shallow CI checkout).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest
@@ -231,6 +233,11 @@ class Releaser:
             return self.workspace.commits_between(base, head)
         return self.backend.commits_between(base, head)
 
+    def _changed_files(self, base: str, head: str) -> tuple[list[str], bool]:
+        if self._local(base, head):
+            return self.workspace.changed_files(base, head)
+        return self.backend.changed_files(base, head)
+
     # -- planning ------------------------------------------------------------------------------
     def _declared(self, previous_commit: str | None, head: str) -> tuple[list[DeclaredLevel],
                                                                           list[str]]:
@@ -266,7 +273,10 @@ class Releaser:
         outcome = plan_texts(base_text, f"{previous.name}:{path}" if previous else "(none)",
                              head_text, f"HEAD:{path}",
                              PlanOptions(current, tuple(declared), self.options.allow_downgrade,
-                                         self.options.major_on_zero))
+                                         self.options.major_on_zero, manifest_path=path),
+                             # files changed since the tag: those under policy.imageInputs count
+                             partial(self._changed_files, previous_commit, head)
+                             if previous_commit else None)
         if outcome.plan is None:
             raise ReleaseFailed("the manifest is invalid: " + "; ".join(
                 f"{f.where()}: {f.message}" for f in outcome.findings[:5]))

@@ -32,10 +32,10 @@ def text(outcome: PlanOutcome) -> str:
         return "\n".join(lines + ["plan: not computed, the manifest is invalid"])
     p = outcome.plan
     lines = [f"plan: {_headline(outcome)}"]
-    width = max((len(c.tool or "") for c in p.changes), default=0)
+    width = max((len(c.label) for c in p.changes), default=0)
     for c in p.changes:
-        span = f"{c.old or '-'} -> {c.new or '-'}" if c.kind != "declared" else ""
-        lines.append(f"  {str(c.level):<6} {(c.tool or '(declared)'):<{width}}  {span}  {c.reason}")
+        span = f"{c.old or '-'} -> {c.new or '-'}  " if c.tool is not None else ""
+        lines.append(f"  {str(c.level):<6} {c.label:<{width}}  {span}{c.reason}")
     if not p.changes:
         lines.append("  no change that affects the images")
     lines += [f"note: {n}" for n in p.notes]
@@ -55,7 +55,7 @@ def markdown(outcome: PlanOutcome) -> str:
         head = f"### os-tooling plan: {md(_headline(outcome))}"
     out = [head]
     if p.changes:
-        rows = [[md(c.tool or "(declared)"), md_code(c.old), md_code(c.new), f"**{md(c.level)}**",
+        rows = [[md(c.label), md_code(c.old), md_code(c.new), f"**{md(c.level)}**",
                  md(c.reason)] for c in p.changes]
         out += ["", table(["Tool", "From", "To", "Level", "Reason"], rows)]
     else:

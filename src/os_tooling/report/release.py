@@ -47,7 +47,7 @@ def release_markdown(result: ReleaseResult) -> str:
 
 def change_line(change: Change) -> str:
     """``teleport 17.1.4 -> 17.4.2 (minor)``; added/removed/provider rows say so."""
-    name = change.tool or "(declared)"
+    name = change.label
     if change.kind == "added":
         return f"{name} {change.new} added ({change.level})"
     if change.kind == "removed":
@@ -56,6 +56,8 @@ def change_line(change: Change) -> str:
         return f"{name}: {change.reason} ({change.level})"
     if change.kind == "declared":
         return f"{change.reason} ({change.level})"
+    if change.kind == "image-input":
+        return change.reason  # says its level already
     return f"{name} {change.old} -> {change.new} ({change.level})"
 
 
@@ -104,7 +106,7 @@ def diff_markdown(old: Version, new: Version, changes: list[Change]) -> str:
         return f"{head}: no binary changes"
     out = [f"{head}:"]
     for c in changes:
-        name = md(c.tool or "(declared)")
+        name = md(c.label)
         if c.kind == "added":
             out.append(f"- {name} {md_code(c.new)} added ({md(c.level)})")
         elif c.kind == "removed":

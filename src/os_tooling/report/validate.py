@@ -11,6 +11,7 @@ def to_json(reports: list[ManifestReport]) -> dict:
         "valid": all(r.valid for r in reports),
         "errors": [e.to_dict() for r in reports for e in r.errors],
         "warnings": [w.to_dict() for r in reports for w in r.warnings],
+        "notes": [n.to_dict() for r in reports for n in r.notes],
         "files": [r.to_dict() for r in reports],
     }
 
@@ -18,7 +19,7 @@ def to_json(reports: list[ManifestReport]) -> dict:
 def text(reports: list[ManifestReport]) -> str:
     lines = []
     for r in reports:
-        for f in r.errors + r.warnings:
+        for f in r.errors + r.warnings + r.notes:
             lines.append(f"{f.where()}: {f.severity}: {f.message} [{f.location}]")
         if r.valid:
             count = len(r.manifest.tools) if r.manifest else 0
@@ -33,7 +34,7 @@ def markdown(reports: list[ManifestReport]) -> str:
     valid = all(r.valid for r in reports)
     out = ["### os-tooling manifest: " + ("valid :white_check_mark:" if valid else "invalid :x:")]
     rows = [[md(f.severity), md_code(f.file), md(f.line), md(f.column), md(f.message)]
-            for r in reports for f in r.errors + r.warnings]
+            for r in reports for f in r.errors + r.warnings + r.notes]
     if rows:
         out += ["", table(["Severity", "File", "Line", "Column", "Message"], rows)]
     return "\n".join(out)
