@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, add_format, add_level_arguments, emit
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, add_format, add_level_arguments, emit, emit_error
 
 HELP = ("on merge: tag the next os-tooling version at HEAD and publish its release notes "
         "(GitHub, or --local)")
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = release(workspace, backend, options)
     except ReleaseFailed as exc:
-        print(f"os-tooling release: error: {exc}", file=sys.stderr)
+        emit_error("release", f"error: {exc}")
         return EXIT_USAGE if exc.usage else EXIT_FINDING
 
     if result.notes and "--notes-file" in outputs:
@@ -97,7 +97,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         emit(report.release_markdown(result))
     elif args.local and "--notes-file" not in outputs and result.notes:
-        print(report.release_text(result), file=sys.stderr)  # stdout carries the notes
+        from os_tooling.report.escape import terminal
+
+        print(terminal(report.release_text(result)), file=sys.stderr)  # stdout carries the notes
         emit(result.notes)
     else:
         emit(report.release_text(result))
