@@ -342,6 +342,33 @@ def test_image_name(cli):
     check_markdown(markdown.out)
 
 
+def test_release_pr_bump_and_available(cli, tmp_path):
+    """A release PR (branch off main) adds releases with hostile names, versions and paths."""
+    repo = GitRepo(tmp_path / "releases")
+    repo.write("capa/v34.5.0/release.yaml", SAMPLE_CR.read_text())
+    repo.commit("published")
+    repo.git("checkout", "-q", "-b", "release-v34.6.0")
+    text = SAMPLE_CR.read_text()
+    repo.write("capa/v34.6.0/release.yaml", text.replace("name: aws-34.5.0", "name: aws-34.6.0")
+               .replace("name: os-tooling\n    version: 1.33.1",
+                        f"name: os-tooling\n    version: {quoted('1.33.1 ' + PATH_PART)}"))
+    repo.write("capa/v34.7.0/release.yaml", text.replace("name: aws-34.5.0", f"name: {quoted(HOSTILE)}"))
+    repo.write(f"capa/v34.8.0 {PATH_PART}/release.yaml", text)
+    repo.write("capa/v34.9.0/release.yaml", text.replace("name: aws-34.5.0", "name: aws-34.9.0"))
+    repo.commit(f"Add releases {HOSTILE}")
+    catalog = tmp_path / "catalog.json"
+    catalog.write_text(json.dumps({"capa": [
+        "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs",
+        "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.34.0-gs", HOSTILE]}))
+    common = ("--base-ref", "main", "--repo-root", str(repo.path), "--catalog", str(catalog))
+    bumped = all_formats(cli, "bump", *common, "--latest", "--dry-run")
+    check_markdown(bumped["markdown"])
+    assert "FORGED" in bumped["text"] and "1.33.1 -> 1.34.0" in bumped["text"]
+    available = all_formats(cli, "available", *common)
+    page = check_markdown(available["markdown"])
+    assert "FORGED" in "".join(page.text) and "<table>" in render(available["markdown"])
+
+
 @pytest.fixture
 def capi(tmp_path) -> GitRepo:
     """capi-image-builder at a hostile path with a released v1.0.0 and a hostile change."""
