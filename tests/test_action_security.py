@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from os_tooling.report.escape import plain
 from tests.action_helpers import (
     TOKEN,
     parse_file_commands,
@@ -235,8 +236,10 @@ def test_annotation_properties_and_data_are_escaped(hostile, monkeypatch):
         Runner().log_untrusted(hostile + "\n" + hostile)
     log = parse_log(buffer.getvalue())
     [error] = log.named("error")
-    assert error.data == hostile and error.properties["file"] == hostile
-    assert error.properties["title"] == hostile and error.properties["line"] == "3"
+    # one line each, control characters shown as escapes (\n, \r, \x1b): nothing to forge with
+    shown = plain(hostile)
+    assert error.data == shown and error.properties["file"] == shown
+    assert error.properties["title"] == shown and error.properties["line"] == "3"
     assert {c.name for c in log.commands} == {"error", "stop-commands", "resume-commands"}
     assert not log.unclosed_stop
 
@@ -250,7 +253,7 @@ def test_output_values_cannot_forge_records(tmp_path, monkeypatch):
     value = "x\nok<<EOF\ntrue\nEOF\nreport=forged\nghadelimiter_0\n"
     Runner().set_outputs({"report": value, "ok": "false"})
     records = parse_file_commands(output.read_text())
-    assert records == {"report": [value], "ok": ["false"]}
+    assert records == {"report": [plain(value)], "ok": ["false"]}  # one line, \n shown
     with pytest.raises(ValueError):
         Runner().set_outputs({"bad\nname": "x"})
 

@@ -175,6 +175,10 @@ def test_a_side_branch_that_does_not_contain_the_newest_tag_is_refused(cli, repo
     repo.commit("on a side branch")
     result = cli("release", "--local", "--repo-root", repo.path)
     assert result.code == 1
+    assert "not on the release branch main" in result.err  # the first guard
+    # named as the release branch, it still does not contain the newest tag
+    result = cli("release", "--local", "--repo-root", repo.path, "--release-branch", "side")
+    assert result.code == 1
     assert "does not descend from the newest release tag v1.0.0" in result.err
     assert tag_names(repo) == ["v1.0.0"]
 

@@ -143,6 +143,7 @@ def release_argv(inputs: Inputs, event: Event) -> list[str]:
             *_opt("label-prefix", inputs.get("label-prefix")),
             *_opt("initial-version", inputs.get("initial-version")),
             *_opt("github-repo", inputs.get("github-repo")),
+            *_opt("release-branch", inputs.get("release-branch") or event.default_branch),
             *[f"--label={label}" for label in inputs.items("labels")],
             *[f"--declared-level={level}" for level in _levels(declared)],
             *_flag(inputs, "allow-downgrade"), *_flag(inputs, "major-on-zero"),

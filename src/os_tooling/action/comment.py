@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from os_tooling.action.event import Event
 from os_tooling.action.runner import Annotation, Runner
+from os_tooling.report.escape import terminal
 
 MAX_BODY = 65536  # GitHub's limit for a comment body
 DEFAULT_BOT = "github-actions[bot]"  # who GITHUB_TOKEN writes as; GET /user is refused to it
@@ -34,7 +35,7 @@ def compose(key: str, markdown: str, run_url: str | None = None) -> str:
     head = marker(key) + "\n"
     foot = f"\n\n<sub>os-tooling {key} · [workflow run]({run_url})</sub>" if run_url else ""
     room = MAX_BODY - len(head) - len(foot) - 200
-    body = markdown.strip()
+    body = terminal(markdown).strip()  # no raw control character, whatever the report holds
     if len(body) > room:
         body = body[:room].rsplit("\n", 1)[0] + ("\n\n... (cut to fit a comment; the whole "
                                                  "report is in the step summary)")

@@ -57,6 +57,13 @@ class Event:
         return sha if _is_sha(sha) and sha != ZERO_SHA else None
 
     @property
+    def default_branch(self) -> str | None:
+        """The repository's default branch (``repository.default_branch``): the release branch."""
+        repo = self.payload.get("repository")
+        name = repo.get("default_branch") if isinstance(repo, dict) else None
+        return name if isinstance(name, str) and name else None
+
+    @property
     def is_fork(self) -> bool:
         """A PR from another repository: on ``pull_request`` its token is read-only."""
         pr = self.pull_request or {}

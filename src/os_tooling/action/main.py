@@ -10,6 +10,7 @@ from os_tooling.action.event import read_event
 from os_tooling.action.inputs import Inputs
 from os_tooling.action.runner import Annotation, Runner
 from os_tooling.errors import UsageError
+from os_tooling.report.escape import json_text
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 LOG_FORMATS = ("text", "json", "markdown")
@@ -76,7 +77,8 @@ def run(runner: Runner, inputs: Inputs, token: str) -> int:
     outputs.update(spec.outputs(data))
     if spec.after is not None and result.code == EXIT_OK:
         outputs.update(spec.after(runner, inputs, event, data))
-    outputs.update(ok=_bool(result.code == EXIT_OK), report=json.dumps(data, ensure_ascii=False),
+    outputs.update(ok=_bool(result.code == EXIT_OK),
+                   report=json_text(json.dumps(data, ensure_ascii=False)),
                    **{"exit-code": str(result.code)})
     runner.set_outputs(outputs)
     runner.summary(markdown)

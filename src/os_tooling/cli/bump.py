@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_json, emit_report
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_error, emit_json, emit_report
 
 HELP = ("set the os-tooling component of a Release CR (only the version string changes), "
         "refusing a version whose node image does not exist unless --force; with --base-ref, "
@@ -148,7 +148,9 @@ def _run_file(args: argparse.Namespace) -> int:
 
             emit("\n".join(f"- {md(line)}" for line in lines))
         else:
-            emit("\n".join(lines))
+            from os_tooling.report.escape import lines as text_lines
+
+            emit(text_lines(lines))
     return EXIT_OK
 
 
@@ -173,9 +175,7 @@ def _binary_changes(tooling_repo: str | None, old: str, new: str) -> list[str]:
 
 
 def _fail(args: argparse.Namespace, message: str) -> int:
-    import sys
-
     if args.format == "json":
         emit_json({"file": args.file, "changed": False, "error": message})
-    print(f"os-tooling bump: {message}", file=sys.stderr)
+    emit_error("bump", message)
     return EXIT_FINDING

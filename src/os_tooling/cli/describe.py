@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_tag_prefix, emit
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_tag_prefix, emit, emit_error
 
 HELP = "list the binaries of an os-tooling version (from the manifest at its tag)"
 
@@ -94,7 +94,6 @@ def load(repo, label: str, version):
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
 
     from os_tooling.report import release as report
 
@@ -103,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         manifest = load(repo, label, version)
     except Missing as exc:
-        print(f"os-tooling describe: {exc}", file=sys.stderr)
+        emit_error("describe", exc)
         return EXIT_FINDING
     tag = repo.tags()[version]
     if args.format == "json":

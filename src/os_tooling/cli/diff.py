@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit, emit_error
 
 HELP = ("binary changes between two os-tooling versions, one line each, ready for cluster "
         "release notes")
@@ -17,7 +17,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
 
     from os_tooling.cli.describe import Missing, load, open_source, parse_version
     from os_tooling.core.policy import PlanOptions, plan
@@ -30,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
         before = load(repo, label, old)
         after = load(repo, label, new)
     except Missing as exc:
-        print(f"os-tooling diff: {exc}", file=sys.stderr)
+        emit_error("diff", exc)
         return EXIT_FINDING
     # downgrades are reported, not refused: going from a newer to an older version is a question
     result = plan(before, after, PlanOptions(allow_downgrade=True))
@@ -41,5 +40,7 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         emit(report.diff_markdown(old, new, result.changes))
     else:
-        emit("\n".join(report.diff_lines(old, new, result.changes)))
+        from os_tooling.report.escape import lines
+
+        emit(lines(report.diff_lines(old, new, result.changes)))
     return EXIT_OK

@@ -46,5 +46,7 @@ def run(args: argparse.Namespace) -> int:
 
         emit(md_code(name))
     else:
-        emit(name)
+        from os_tooling.report.escape import plain
+
+        emit(plain(name))
     return EXIT_OK

@@ -69,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.run(args)
     except UsageError as exc:
-        message = " ".join(str(exc).split())  # one line, whatever the message carried
-        print(f"os-tooling {args.command}: error: {message}", file=sys.stderr)
+        from os_tooling.report.escape import one_line
+
+        print(f"os-tooling {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
@@ -87,7 +88,9 @@ def main(argv: list[str] | None = None) -> int:
 
         if os.environ.get("OS_TOOLING_DEBUG"):
             raise
-        print(f"os-tooling {args.command}: internal error: {type(exc).__name__}: {exc} "
+        from os_tooling.report.escape import one_line
+
+        print(f"os-tooling {args.command}: internal error: {type(exc).__name__}: {one_line(exc)} "
               "(set OS_TOOLING_DEBUG=1 for a traceback, and please report it)", file=sys.stderr)
         return EXIT_INTERNAL
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, add_format, add_level_arguments, emit
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, add_format, add_level_arguments, emit, emit_error
 
 HELP = ("on merge: tag the next os-tooling version at HEAD and publish its release notes "
         "(GitHub, or --local)")
@@ -27,6 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo-root", metavar="DIR",
                         help="the git repository to release (default: the one around the "
                              "current directory)")
+    parser.add_argument("--release-branch", metavar="NAME",
+                        help="the branch releases are made from; HEAD must be on it (default: "
+                             "the repository's default branch from the GitHub event, else "
+                             "origin/HEAD, else main or master when only one exists)")
     parser.add_argument("--include-prereleases", action="store_true",
                         help="a prerelease tag (v1.2.0-rc.1) can be the current version")
     parser.add_argument("--no-pr-labels", action="store_true",
@@ -39,12 +43,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import os
     import sys
 
     from os_tooling.adapters import git
     from os_tooling.core.levels import Level
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
+    from os_tooling.releasing import branch
     from os_tooling.releasing.local_git import LocalGit
     from os_tooling.releasing.service import ReleaseFailed, ReleaseOptions, release
     from os_tooling.report import release as report
@@ -75,11 +81,12 @@ def run(args: argparse.Namespace) -> int:
         label_prefix=args.label_prefix, pr_labels=not args.no_pr_labels,
         declared=tuple(Level.parse(x) for x in args.declared_level),
         allow_downgrade=args.allow_downgrade, major_on_zero=args.major_on_zero,
-        dry_run=args.dry_run, repository_url=repository_url)
+        dry_run=args.dry_run, repository_url=repository_url,
+        branch=branch.resolve(root, args.release_branch, os.environ))
     try:
         result = release(workspace, backend, options)
     except ReleaseFailed as exc:
-        print(f"os-tooling release: error: {exc}", file=sys.stderr)
+        emit_error("release", f"error: {exc}")
         return EXIT_USAGE if exc.usage else EXIT_FINDING
 
     if result.notes and "--notes-file" in outputs:
@@ -97,7 +104,9 @@ def run(args: argparse.Namespace) -> int:
     elif args.format == "markdown":
         emit(report.release_markdown(result))
     elif args.local and "--notes-file" not in outputs and result.notes:
-        print(report.release_text(result), file=sys.stderr)  # stdout carries the notes
+        from os_tooling.report.escape import terminal
+
+        print(terminal(report.release_text(result)), file=sys.stderr)  # stdout carries the notes
         emit(result.notes)
     else:
         emit(report.release_text(result))

@@ -87,6 +87,10 @@ class ReleaseBackend(Protocol):
         """An annotated tag; raises ``TagExists`` (with the existing commit) if the name is taken."""
         ...
 
+    def tag_message(self, tag: TagRef) -> str | None:
+        """The message of an annotated tag (None for a lightweight one)."""
+        ...
+
     # -- releases ------------------------------------------------------------------------------
     def find_release(self, tag: str) -> ReleaseInfo | None:
         ...

@@ -96,6 +96,12 @@ class GitHubReleases:
             sha, kind = obj.object.sha, obj.object.type
         raise BackendError(f"tag {tag.name} does not lead to a commit")
 
+    def tag_message(self, tag: TagRef) -> str | None:
+        if tag.target_type != "tag":
+            return None
+        obj = self._try(f"reading tag {tag.name}", lambda: self.repo.get_git_tag(tag.target))
+        return obj.message or ""
+
     def create_tag(self, name: str, commit: str, message: str) -> TagRef:
         tag_object = self._try(f"creating tag object {name}",
                                lambda: self.repo.create_git_tag(name, message, commit, "commit"))

@@ -90,6 +90,12 @@ class LocalGit:
     def commit_of(self, tag: TagRef) -> str:
         return tag.commit or self.peel(tag.target)
 
+    def tag_message(self, tag: TagRef) -> str | None:
+        if tag.target_type != "tag" or not self.has_object(tag.target):
+            return None
+        raw = git.run(["cat-file", "tag", tag.target], self.root)
+        return raw.split("\n\n", 1)[1] if "\n\n" in raw else ""
+
     def create_tag(self, name: str, commit: str, message: str) -> TagRef:
         git.check_ref(name)
         identity: list[str] = []

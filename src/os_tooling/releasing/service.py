@@ -1,10 +1,15 @@
 """``release``: what happens on merge, back-end independent.
 
+0. HEAD must be on the release branch (``branch.py``): a tag on a feature branch would take a
+   version away from the release branch. A dry run only says so.
 1. The current version is the highest ``<prefix>X.Y.Z`` tag (prereleases only when asked;
    non-semver tags ignored). No tag yet: the first release is ``initial_version``.
 2. When that tag is on HEAD already, this is a rerun: make sure its release (and the
    ``os-tooling.json`` asset) exist, repairing what an earlier run left half done.
    When HEAD is an ancestor of that tag, HEAD is released already: nothing to do.
+   When HEAD descends from that tag but the tag has no complete release (a run that failed
+   after tagging), that release is finished first; if it cannot be, the run fails naming
+   the tag and tags nothing.
 3. Otherwise plan: the manifest at the tag vs HEAD (``planning.plan_texts``) and the files
    changed since the tag (those under ``policy.imageInputs``), raised by declared levels
    (``Release-Level:`` trailers of the commits since the tag, labels of their merged pull
@@ -30,6 +35,7 @@ from os_tooling.core.versions import Version
 from os_tooling.planning import plan_texts
 from os_tooling.releasing import notes as notes_mod
 from os_tooling.releasing.base import ASSET_NAME, BackendError, ReleaseBackend, TagExists, TagRef
+from os_tooling.releasing.branch import ReleaseBranch
 from os_tooling.releasing.local_git import LocalGit
 
 # outcome -> released
@@ -63,6 +69,7 @@ class ReleaseOptions:
     major_on_zero: bool = False
     dry_run: bool = False
     repository_url: str | None = None  # for the compare link in the notes
+    branch: ReleaseBranch | None = None  # the release branch HEAD must be on; None: not checked
 
 
 @dataclass
@@ -149,6 +156,7 @@ class Releaser:
         if head_text is None:
             raise ReleaseFailed(f"{self.options.manifest_path} does not exist at HEAD "
                                 f"({head[:12]}): nothing to release", usage=True)
+        self._check_branch(head)
         for attempt in (1, 2):
             tags = self._tags()
             top = tags[0] if tags else None
@@ -165,7 +173,9 @@ class Releaser:
                 if relation == "diverged":
                     raise ReleaseFailed(f"HEAD ({head[:12]}) does not descend from the newest "
                                         f"release tag {top.name} ({top_commit[:12]}): refusing to "
-                                        "release from a side branch")
+                                        "release from a side branch (if that tag was made on "
+                                        "one by mistake, delete it)")
+                self._finish_unreleased(top, tags[1] if len(tags) > 1 else None, top_commit)
             draft = self._draft(top, head, head_text, None)
             if draft is None:
                 assert top is not None and top.version is not None
@@ -197,6 +207,60 @@ class Releaser:
                         "was overwritten; rerun the release to release this commit after it") from None
             return self._publish(draft, head, created_tag, "released")
         raise AssertionError("unreachable")  # pragma: no cover
+
+    # -- guards --------------------------------------------------------------------------------
+    def _check_branch(self, head: str) -> None:
+        branch = self.options.branch
+        problem = branch.problem(self.workspace.root, head) if branch is not None else None
+        if problem is None:
+            return
+        if self.options.dry_run:
+            self.messages.append(f"a real run would refuse: {problem}")
+            return
+        raise ReleaseFailed(f"{problem}; nothing was tagged", usage=branch.name is None)
+
+    def _finish_unreleased(self, top: TagRef, previous: TagRef | None, commit: str) -> None:
+        """The newest tag must have its release before the next one is made (GitHub: a run
+        that failed after tagging left it without one). Finish it, or fail naming the tag."""
+        if self.backend.kind == "local":
+            return  # the annotated tag is the release
+        existing = self.backend.find_release(top.name)
+        if existing is not None and ASSET_NAME in existing.assets:
+            return
+        if not self._made_by_os_tooling(top):  # a tag from before os-tooling: not ours to finish
+            self.messages.append(f"tag {top.name} has no os-tooling release; it was not made by "
+                                 "os-tooling and is left as it is")
+            return
+        if self.options.dry_run:
+            self.messages.append(f"tag {top.name} has no complete release: a real run finishes "
+                                 "it first")
+            return
+        assert top.version is not None
+        messages = list(self.messages)  # the old release's plan notes are not this run's
+        try:
+            text = self._file_at(commit)
+            if text is None:
+                raise ReleaseFailed(f"no {self.options.manifest_path} at {commit[:12]}")
+            draft = self._draft(previous, commit, text, top.version)
+            assert draft is not None
+            release = existing or self.backend.create_release(top.name, top.name, draft.notes)[0]
+            self.backend.upload_asset(release, ASSET_NAME, notes_mod.payload_bytes(draft.payload),
+                                      "application/json")
+        except (BackendError, ReleaseFailed) as exc:
+            raise ReleaseFailed(
+                f"tag {top.name} ({commit[:12]}) has no complete release and finishing it "
+                f"failed: {exc}. Nothing new was tagged: rerun to finish it, or publish its "
+                "release by hand", usage=getattr(exc, "usage", False)) from None
+        self.messages = messages + [f"finished the release of {top.name}: an earlier run tagged "
+                                    "it but did not publish its release"]
+
+    def _made_by_os_tooling(self, tag: TagRef) -> bool:
+        """Our tags are annotated, their message the release notes (``# os-tooling X.Y.Z``)."""
+        if tag.target_type != "tag" or tag.version is None:
+            return False
+        local = self.workspace.has_object(tag.target)
+        message = (self.workspace if local else self.backend).tag_message(tag) or ""
+        return message.startswith(f"# os-tooling {tag.version.core}\n")
 
     # -- reading state -------------------------------------------------------------------------
     def _tags(self) -> list[TagRef]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from os_tooling.discovery import Discovery
+from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code, table
 
 
@@ -21,7 +22,7 @@ def text(result: Discovery) -> str:
     head = f"os-tooling images for flatcar {result.flatcar} + kubernetes {result.kubernetes} " \
            f"({', '.join(result.providers)}):"
     if not result.versions:
-        return head + "\n  none found"
+        return text_lines([head, "  none found"])
     lines = [head]
     for row in result.versions:
         if row.available:
@@ -34,7 +35,7 @@ def text(result: Discovery) -> str:
     newest = result.newest
     lines.append(f"latest fully available: {newest.version}" if newest
                  else "no os-tooling version is available for every provider")
-    return "\n".join(lines)
+    return text_lines(lines)
 
 
 def markdown(result: Discovery) -> str:

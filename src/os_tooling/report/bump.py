@@ -8,8 +8,9 @@ report strips control characters, the Markdown report escapes everything.
 from __future__ import annotations
 
 from os_tooling.release_pr import BUMPED, KEPT, REFUSED, UNCHANGED, BumpRun
+from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code
-from os_tooling.report.release_pr import plain as _plain
+from os_tooling.report.escape import plain as _plain
 
 
 def to_json(result: BumpRun) -> dict:
@@ -58,7 +59,7 @@ def text_from_json(data: dict) -> str:
     lines.append(f"bump: {verdict}: {changed} release file(s) "
                  f"{'to change' if data.get('dry_run') else 'changed'} (os-tooling {target}, "
                  f"release files added since {_plain(data.get('base_ref'))})")
-    return "\n".join(lines)
+    return text_lines(lines)
 
 
 def markdown_from_json(data: dict) -> str:

@@ -9,13 +9,11 @@ report escapes it with ``md``/``md_code``.
 
 from __future__ import annotations
 
-import re
-
 from os_tooling.gate.results import FAILING, GateResult, ReleaseResult
-from os_tooling.report.escape import md, md_code, table
+from os_tooling.report.escape import lines as text_lines
+from os_tooling.report.escape import md, md_code, plain, table
 
 MAX_OK_ROWS = 100  # PR comments are limited to 65536 characters
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _ICONS = {"ok": ":white_check_mark:", "missing": ":x:", "violation": ":x:", "error": ":x:",
           "skipped": ":fast_forward:", "not-run": ":grey_question:",
           "not-applicable": ":heavy_minus_sign:"}
@@ -27,8 +25,7 @@ def to_json(result: GateResult) -> dict:
 
 def _plain(value: object) -> str:
     """One line of untrusted text for a terminal: control characters become visible escapes."""
-    text = "" if value is None else str(value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return plain(value)
 
 
 def _summary(result: GateResult) -> str:
@@ -58,7 +55,7 @@ def text(result: GateResult) -> str:
                              f"{_plain(ch.new or '-')} ({ch.level}: {_plain(ch.reason)})")
     lines += [f"note: {_plain(n)}" for n in result.notes]
     lines.append(_summary(result))
-    return "\n".join(lines)
+    return text_lines(lines)
 
 
 def _release_cell(r: ReleaseResult) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from os_tooling.planning import PlanOutcome
+from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code, table
 
 
@@ -29,7 +30,7 @@ def _headline(outcome: PlanOutcome) -> str:
 def text(outcome: PlanOutcome) -> str:
     if outcome.plan is None:
         lines = [f"{f.where()}: error: {f.message}" for f in outcome.findings]
-        return "\n".join(lines + ["plan: not computed, the manifest is invalid"])
+        return text_lines(lines + ["plan: not computed, the manifest is invalid"])
     p = outcome.plan
     lines = [f"plan: {_headline(outcome)}"]
     width = max((len(c.label) for c in p.changes), default=0)
@@ -40,7 +41,7 @@ def text(outcome: PlanOutcome) -> str:
         lines.append("  no change that affects the images")
     lines += [f"note: {n}" for n in p.notes]
     lines += [f"error: {e}" for e in p.errors]
-    return "\n".join(lines)
+    return text_lines(lines)
 
 
 def markdown(outcome: PlanOutcome) -> str:

@@ -6,6 +6,7 @@ from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import Change
 from os_tooling.core.versions import Version
 from os_tooling.releasing.service import ReleaseResult
+from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code, table
 
 _HEADLINES = {
@@ -34,7 +35,7 @@ def release_text(result: ReleaseResult) -> str:
     for change in result.changes:
         lines.append("  " + change_line(change))
     lines += [f"note: {m}" for m in result.messages]
-    return "\n".join(lines)
+    return text_lines(lines)
 
 
 def release_markdown(result: ReleaseResult) -> str:
@@ -76,7 +77,7 @@ def describe_text(version: Version, tag: str, manifest: Manifest, source: str) -
                      f"{', '.join(tool.providers)}")
     if not manifest.tools:
         lines.append("  (no binaries)")
-    return "\n".join(lines)
+    return text_lines(lines)
 
 
 def describe_markdown(version: Version, tag: str, manifest: Manifest, source: str) -> str:

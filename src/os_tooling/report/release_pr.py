@@ -6,18 +6,9 @@ File paths and versions come from the PR: the Markdown report escapes them.
 
 from __future__ import annotations
 
-import re
-
 from os_tooling.release_pr import PrAvailability, ReleaseGroup
-from os_tooling.report.escape import md, md_code, table
-
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
-
-
-def plain(value: object) -> str:
-    """One line of untrusted text for a terminal: control characters become visible escapes."""
-    text = "" if value is None else str(value)
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+from os_tooling.report.escape import lines as text_lines
+from os_tooling.report.escape import md, md_code, plain, table
 
 
 def sentence(group: ReleaseGroup, escape=plain) -> str:
@@ -60,7 +51,7 @@ def text(result: PrAvailability) -> str:
         lines += [f"    passed over {p.version}: {plain(p.reason)}" for p in g.choice.passed_over]
     lines += [f"{plain(s['file'])}: skipped: {plain(s['reason'])}" for s in result.skipped]
     lines += [f"note: {plain(n)}" for n in result.notes]
-    return "\n".join(lines) or "no release to look at"
+    return text_lines(lines) or "no release to look at"
 
 
 def markdown(result: PrAvailability) -> str:

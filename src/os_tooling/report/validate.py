@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from os_tooling.core.manifest import ManifestReport
+from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code, table
 
 
@@ -27,7 +28,7 @@ def text(reports: list[ManifestReport]) -> str:
             lines.append(f"ok: {r.file} is valid ({count} tools{note})")
         else:
             lines.append(f"invalid: {r.file}: {len(r.errors)} error(s)")
-    return "\n".join(lines)
+    return text_lines(lines)
 
 
 def markdown(reports: list[ManifestReport]) -> str:
