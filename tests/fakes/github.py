@@ -28,6 +28,7 @@ State (all under one lock; every request is handled atomically, like GitHub's re
 - ``FakeRepo``: ``commit(files, message, branch="main", parents=None, delete=())`` (files map
   path -> text/bytes, merged onto the parent's tree; returns the sha), ``set_ref(ref, sha)``,
   ``tag(name, sha, message=None)`` (annotated when a message is given), ``ref(name)``,
+  ``tree(ref)`` (the commit's real git tree: ``(root sha, trees)``),
   ``refs`` / ``tag_objects`` / ``commits`` / ``releases`` / ``pulls`` / ``comments``,
   ``add_pull(...) -> FakePull``, ``add_release(tag, body=..., assets={name: bytes})``,
   ``files_at(ref)``, ``resolve(ref)``.
@@ -38,12 +39,13 @@ State (all under one lock; every request is handled atomically, like GitHub's re
 
 Endpoints (``/api/v3`` prefix accepted as for GitHub Enterprise; uploads under ``/uploads`` or
 ``/api/uploads``): repos; git refs (get, list, matching-refs, create, update, delete); git tags
-and commits; commits (get, list, pulls of a commit); compare (files changed since the merge
-base, moves as renames, at most 300 as GitHub lists); contents at a ref (file and
-directory); releases (list, get, by tag, latest, create, update, delete) and assets (list,
-upload, get JSON or bytes, delete, browser download); pulls (list with state/head/base/sort,
-get, files, commits); issues (get, labels) and issue comments (list, create, get, edit,
-delete); ``/user``; ``/rate_limit``.
+and commits; git trees (by tree sha, commit, branch, tag or ``HEAD``; ``recursive``; real git
+object ids, ``truncated`` past ``tree_limit`` entries) and blobs; commits (get, list, pulls of a
+commit); compare (files changed since the merge base, moves as renames, at most 300 as GitHub
+lists); contents at a ref (file and directory); releases (list, get, by tag, latest, create,
+update, delete) and assets (list, upload, get JSON or bytes, delete, browser download); pulls
+(list with state/head/base/sort, get, files, commits); issues (get, labels) and issue comments
+(list, create, get, edit, delete); ``/user``; ``/rate_limit``.
 
 GitHub semantics kept: 422 "Reference already exists"; 422 "Object does not exist"; 422
 "Validation Failed" with ``already_exists`` for a second release of a tag or a second asset
@@ -127,6 +129,7 @@ class FakeCommit:
     author: str = "Test"
     email: str = "test@example.invalid"
     date: str = "2026-01-01T00:00:00Z"
+    modes: dict[str, str] = field(default_factory=dict)  # path -> git mode when not 100644
 
 
 @dataclass
@@ -207,24 +210,35 @@ class FakeRepo:
         self.releases: dict[int, FakeRelease] = {}
         self.pulls: dict[int, FakePull] = {}
         self.comments: dict[int, FakeComment] = {}
+        self._trees: dict[str, tuple[str, dict[str, list[tuple[str, str, str]]]]] = {}
+        self._blobs: dict[str, bytes] = {}
 
     # -- seeding (thread-safe) --------------------------------------------------------------
     def commit(self, files: dict[str, str | bytes] | None = None, message: str = "change",
                branch: str | None = "main", parents: list[str] | None = None,
-               delete: tuple[str, ...] | list[str] = ()) -> str:
+               delete: tuple[str, ...] | list[str] = (),
+               modes: dict[str, str] | None = None) -> str:
+        """``modes`` gives a path another git mode than ``100644``: ``120000`` makes it a
+        symbolic link (its content is the link target), ``100755`` an executable."""
         with self.server.lock:
             if parents is None:
                 tip = self.refs.get(f"refs/heads/{branch}") if branch else None
                 parents = [tip] if tip else []
             tree = dict(self.commits[parents[0]].files) if parents else {}
+            tree_modes = dict(self.commits[parents[0]].modes) if parents else {}
             for path, content in (files or {}).items():
                 tree[path] = content.encode() if isinstance(content, str) else content
+                tree_modes.pop(path, None)
+            tree_modes.update(modes or {})
             for path in delete:
                 tree.pop(path, None)
+                tree_modes.pop(path, None)
             digest = hashlib.sha1(repr((sorted(tree.items()), message, parents,
                                         next(self.server.counter))).encode()).hexdigest()
             self.commits[digest] = FakeCommit(digest, message, list(parents), tree,
-                                              date=self.server.now())
+                                              date=self.server.now(),
+                                              modes={p: m for p, m in tree_modes.items()
+                                                     if p in tree})
             if branch:
                 self.refs[f"refs/heads/{branch}"] = digest
             return digest
@@ -300,6 +314,37 @@ class FakeRepo:
         with self.server.lock:
             return dict(self.commits[self.resolve(ref)].files)
 
+    def tree(self, ref: str) -> tuple[str, dict[str, list[tuple[str, str, str]]]]:
+        """The real git tree of a commit: ``(root tree sha, {tree sha: [(mode, name, sha)]})``
+        with git's own object ids (``git rev-parse <commit>^{tree}`` gives the same root)."""
+        with self.server.lock:
+            commit = self.commits[self.resolve(ref)]
+            if commit.sha not in self._trees:
+                self._trees[commit.sha] = _git_trees(commit.files, commit.modes)
+            return self._trees[commit.sha]
+
+    def find_tree(self, sha: str) -> list[tuple[str, str, str]] | None:
+        """A tree object by its sha, from any commit's tree (computed on demand)."""
+        with self.server.lock:
+            for commit in self.commits.values():
+                _root, trees = self.tree(commit.sha)
+                if sha in trees:
+                    return trees[sha]
+            return None
+
+    def find_blob(self, sha: str) -> bytes | None:
+        with self.server.lock:
+            if not self._blobs:
+                for commit in self.commits.values():
+                    for data in commit.files.values():
+                        self._blobs.setdefault(_blob_sha(data), data)
+            if sha not in self._blobs:  # commits added since the index was built
+                self._blobs.clear()
+                for commit in self.commits.values():
+                    for data in commit.files.values():
+                        self._blobs.setdefault(_blob_sha(data), data)
+            return self._blobs.get(sha)
+
     # -- internals (callers hold the lock) ----------------------------------------------------
     def _new_tag_object(self, tag: str, message: str, object_sha: str, object_type: str,
                         tagger: dict[str, str], sha: str | None = None) -> FakeTagObject:
@@ -321,7 +366,9 @@ class FakeRepo:
         return None
 
     def resolve(self, ref: str) -> str:
-        """A commit sha from a sha, a short sha, a branch, a tag or a full ref name."""
+        """A commit sha from a sha, a short sha, a branch, a tag, a full ref name or HEAD."""
+        if ref == "HEAD":
+            ref = f"refs/heads/{self.default_branch}"
         for candidate in (ref, f"refs/heads/{ref}", f"refs/tags/{ref}"):
             if candidate in self.refs:
                 commit = self.peel(self.refs[candidate])
@@ -399,6 +446,7 @@ class GitHubFake:
         self.tokens: dict[str, TokenInfo] = {DEFAULT_TOKEN: TokenInfo(DEFAULT_LOGIN)}
         self.strict_tokens = False
         self.all_read_only = False
+        self.tree_limit = 100_000  # entries of a recursive tree before GitHub truncates it
         self.faults: list[Fault] = []
         self.requests: list[LoggedRequest] = []
         self.ids = itertools.count(1000)
@@ -509,6 +557,7 @@ class GitHubFake:
 
         shas = git("rev-list", "--all", "--reverse", "--topo-order").decode().split()
         blobs_needed: dict[str, list[tuple[str, str]]] = {}
+        modes_of: dict[str, dict[str, str]] = {}
         meta: dict[str, tuple[list[str], str, str, str, str]] = {}
         for sha in shas:
             raw = git("show", "-s", "--format=%P%x00%an%x00%ae%x00%aI%x00%B", sha).decode()
@@ -517,16 +566,19 @@ class GitHubFake:
             for entry in git("ls-tree", "-r", "-z", sha).decode().split("\x00"):
                 if entry:
                     info, file_path = entry.split("\t", 1)
-                    _mode, kind, blob = info.split()
+                    mode, kind, blob = info.split()
                     if kind == "blob":
                         blobs_needed.setdefault(sha, []).append((file_path, blob))
+                        if mode != "100644":
+                            modes_of.setdefault(sha, {})[file_path] = mode
         unique = sorted({b for items in blobs_needed.values() for _, b in items})
         contents = _cat_blobs(path, unique)
         with self.lock:
             for sha in shas:
                 parents, author, email, date, message = meta[sha]
                 files = {p: contents[b] for p, b in blobs_needed.get(sha, [])}
-                repo.commits[sha] = FakeCommit(sha, message, parents, files, author, email, date)
+                repo.commits[sha] = FakeCommit(sha, message, parents, files, author, email, date,
+                                               modes_of.get(sha, {}))
             refs = git("for-each-ref", "--format=%(refname) %(objectname) %(objecttype)").decode()
             for line in refs.splitlines():
                 refname, sha, kind = line.split()
@@ -608,6 +660,40 @@ def _cat_blobs(path: Path, blobs: list[str]) -> dict[str, bytes]:
         contents[blob] = out[header_end + 1:header_end + 1 + size]
         pos = header_end + 1 + size + 1
     return contents
+
+
+def _blob_sha(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _git_trees(files: dict[str, bytes], modes: dict[str, str]
+               ) -> tuple[str, dict[str, list[tuple[str, str, str]]]]:
+    """Git's tree objects for a flat ``path -> content`` map: the root sha and every tree as
+    ``[(mode, name, sha)]`` in git's order, hashed exactly as git hashes them."""
+    root: dict[str, Any] = {}
+    for path, data in files.items():
+        *folders, leaf = path.split("/")
+        node = root
+        for folder in folders:
+            node = node.setdefault(folder, {})
+        node[leaf] = (modes.get(path, "100644"), data)
+    trees: dict[str, list[tuple[str, str, str]]] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        entries = []
+        for name, value in node.items():
+            if isinstance(value, dict):
+                entries.append((name + "/", "40000", name, build(value)))
+            else:
+                entries.append((name, value[0], name, _blob_sha(value[1])))
+        entries.sort(key=lambda e: e[0].encode())  # git orders a folder as "name/"
+        body = b"".join(f"{mode} {name}".encode() + b"\0" + bytes.fromhex(sha)
+                        for _key, mode, name, sha in entries)
+        sha = hashlib.sha1(b"tree %d\0" % len(body) + body).hexdigest()
+        trees[sha] = [(mode, name, sha_) for _key, mode, name, sha_ in entries]
+        return sha
+
+    return build(root), trees
 
 
 # -- HTTP -------------------------------------------------------------------------------------
@@ -1058,6 +1144,52 @@ class _Request:
         if commit is None:
             raise _not_found()
         return self.git_commit_json(commit)
+
+    @route("GET", _REPO + r"/git/trees/(?P<ref>.+)")
+    def get_tree(self, user: TokenInfo | None, ref: str) -> Any:
+        """A tree by its sha, or the root tree of a commit, branch, tag or HEAD. With
+        ``recursive`` (any value, as on GitHub) every entry below it, folders first."""
+        entries = self.r.find_tree(ref) if re.fullmatch(r"[0-9a-f]{40}", ref) else None
+        sha = ref
+        trees: dict[str, list[tuple[str, str, str]]] = {}
+        if entries is None:
+            try:
+                sha, trees = self.r.tree(ref)
+            except ApiError:
+                raise _not_found() from None
+            entries = trees[sha]
+        else:
+            trees = {sha: entries}
+        listing: list[dict[str, Any]] = []
+
+        def walk(items: list[tuple[str, str, str]], prefix: str) -> None:
+            for mode, name, item_sha in items:
+                path = prefix + name
+                if mode == "40000":
+                    listing.append({"path": path, "mode": "040000", "type": "tree",
+                                    "sha": item_sha,
+                                    "url": f"{self.repo_url()}/git/trees/{item_sha}"})
+                    if "recursive" in self.query:
+                        walk(trees.get(item_sha) or self.r.find_tree(item_sha) or [], path + "/")
+                else:
+                    data = self.r.find_blob(item_sha) or b""
+                    listing.append({"path": path, "mode": mode, "type": "blob", "sha": item_sha,
+                                    "size": len(data),
+                                    "url": f"{self.repo_url()}/git/blobs/{item_sha}"})
+
+        walk(entries, "")
+        truncated = len(listing) > self.fake.tree_limit
+        return {"sha": sha, "url": f"{self.repo_url()}/git/trees/{sha}",
+                "tree": listing[:self.fake.tree_limit], "truncated": truncated}
+
+    @route("GET", _REPO + r"/git/blobs/(?P<sha>[0-9a-f]{40})")
+    def get_blob(self, user: TokenInfo | None, sha: str) -> Any:
+        data = self.r.find_blob(sha)
+        if data is None:
+            raise _not_found()
+        return {"sha": sha, "node_id": f"B_{sha}", "size": len(data),
+                "url": f"{self.repo_url()}/git/blobs/{sha}",
+                "content": base64.encodebytes(data).decode(), "encoding": "base64"}
 
     # -- commits and compare --------------------------------------------------------------------
     @route("GET", _REPO + r"/commits")

@@ -20,7 +20,7 @@ LEVELS = ("patch", "minor", "major")
 
 # Every output of action.yml; each run sets all of them (empty when they do not apply).
 OUTPUTS = ("ok", "exit-code", "level", "current-version", "next-version", "released", "tag",
-           "changed", "commit", "report")
+           "changed", "commit", "report", "matrix", "vars")
 
 
 @dataclass(frozen=True)
@@ -274,6 +274,66 @@ def bump_commit(runner: Runner, inputs: Inputs, event: Event, data: dict) -> dic
     return commit_bump(runner, inputs, event, data)
 
 
+# -- build-vars and build-matrix: the image build ------------------------------------------------
+def build_vars_argv(inputs: Inputs, event: Event) -> list[str]:
+    return ["build-vars", *_opt("provider", inputs.get("provider")),
+            *_opt("version", inputs.get("version")), *_source(inputs)]
+
+
+def build_vars_outputs(data: dict) -> dict[str, str]:
+    """``vars``: the Packer var-file (flat JSON object), ready to be written to a file."""
+    import json
+
+    packer = data.get("vars")
+    return {"vars": json.dumps(packer, ensure_ascii=False) if isinstance(packer, dict) else ""}
+
+
+def build_matrix_argv(inputs: Inputs, event: Event) -> list[str]:
+    return ["build-matrix", *_opt("releases", inputs.get("releases")),
+            *_opt("releases-github", inputs.get("releases-github")),
+            *_opt("ref", inputs.get("ref")), *_opt("tooling", inputs.get("tooling")),
+            *_opt("tooling-repo", inputs.get("tooling-repo")),
+            *_opt("image-builder-repo", inputs.get("image-builder-repo")),
+            *_opt("config", inputs.get("config")), *_opt("catalog", inputs.get("catalog")),
+            *[f"--provider={p}" for p in inputs.items("providers")],
+            *_flag(inputs, "include-existing")]
+
+
+def build_matrix_outputs(data: dict) -> dict[str, str]:
+    """``matrix``: ``{"include": [...]}`` for ``strategy.matrix: ${{ fromJSON(...) }}``."""
+    import json
+
+    include = data.get("include")
+    return {"matrix": json.dumps({"include": include if isinstance(include, list) else []},
+                                 ensure_ascii=False)}
+
+
+def build_matrix_annotations(data: dict) -> list[Annotation]:
+    out = []
+    for release in data.get("releases") or []:
+        if isinstance(release, dict) and release.get("status") == "invalid":
+            out.append(Annotation("error", f"cannot use this release file: "
+                                  f"{_text(release.get('reason'))}",
+                                  _text(release.get("file")) or None, title="os-tooling build-matrix"))
+    for entry in data.get("unchecked") or []:
+        if isinstance(entry, dict):
+            out.append(Annotation("warning", f"could not check whether {_text(entry.get('image'))} "
+                                  f"exists for {_text(entry.get('provider'))} (kept in the build): "
+                                  f"{_text(entry.get('detail'))}", title="os-tooling build-matrix"))
+    count = len(data.get("include") or [])
+    out.append(Annotation("notice", f"os-tooling {_text(data.get('tooling'))}: {count} image(s) "
+                          "to build", title="os-tooling build-matrix"))
+    return out
+
+
+def _report(name: str) -> Callable[[dict], str]:
+    def render(data: dict) -> str:  # from the JSON report: the command runs once
+        from os_tooling.report import build
+
+        return getattr(build, name)(data)
+    return render
+
+
 COMMANDS: dict[str, ActionCommand] = {
     "validate": ActionCommand(validate_argv, annotations=validate_annotations, comment=True),
     "plan": ActionCommand(plan_argv, plan_outputs, plan_annotations, comment=True),
@@ -285,4 +345,8 @@ COMMANDS: dict[str, ActionCommand] = {
     "available": ActionCommand(available_argv, comment=True),
     "bump": ActionCommand(bump_argv, bump_outputs, bump_annotations, read_only=False,
                           comment=True, markdown=bump_markdown, after=bump_commit),
+    "build-vars": ActionCommand(build_vars_argv, build_vars_outputs,
+                                markdown=_report("vars_markdown")),
+    "build-matrix": ActionCommand(build_matrix_argv, build_matrix_outputs,
+                                  build_matrix_annotations, markdown=_report("matrix_markdown")),
 }

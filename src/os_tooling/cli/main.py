@@ -23,6 +23,8 @@ COMMANDS: dict[str, str] = {
     "gate": "os_tooling.cli.gate",
     "available": "os_tooling.cli.available",
     "bump": "os_tooling.cli.bump",
+    "build-vars": "os_tooling.cli.build_vars",
+    "build-matrix": "os_tooling.cli.build_matrix",
 }
 
 EXIT_USAGE = 2

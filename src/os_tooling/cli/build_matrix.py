@@ -1,0 +1,149 @@
+from __future__ import annotations
+
+import argparse
+
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit, emit_json
+from os_tooling.core.providers import PROVIDERS
+
+HELP = ("the node images an os-tooling version needs: one per distinct provider, flatcar and "
+        "kubernetes of the live cluster releases, less those that already exist")
+FORMATS = ("text", "json", "markdown", "github")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from os_tooling.cli.github_options import add_github_arguments
+
+    releases = parser.add_mutually_exclusive_group(required=True)
+    releases.add_argument("--releases", metavar="DIR",
+                          help="a checkout of the releases repository (its root)")
+    releases.add_argument("--releases-github", metavar="OWNER/NAME",
+                          help="read the releases repository through the GitHub API (one tree "
+                               "call, one blob per release file outside archived/)")
+    parser.add_argument("--ref", metavar="REF",
+                        help="with --releases-github: branch, tag or commit (default: HEAD, the "
+                             "default branch)")
+    tooling = parser.add_mutually_exclusive_group()
+    tooling.add_argument("--tooling", metavar="VERSION",
+                         help="the os-tooling version to build (default: the newest vX.Y.Z tag "
+                              "of the tooling source)")
+    tooling.add_argument("--tooling-repo", metavar="PATH",
+                         help="local capi-image-builder checkout whose newest tag is the version "
+                              "(default: the git repository around the current directory)")
+    tooling.add_argument("--image-builder-repo", metavar="OWNER/NAME",
+                         help="GitHub repository whose newest tag is the version (default: "
+                              "imageBuilderRepo of --config)")
+    parser.add_argument("--config", metavar="FILE",
+                        help="gate config: image store and imageSuffix per provider")
+    parser.add_argument("--catalog", metavar="FILE",
+                        help="catalog of image names, the store of every provider")
+    parser.add_argument("--provider", action="append", choices=list(PROVIDERS), default=[],
+                        help="only this provider (repeatable; default: every provider)")
+    parser.add_argument("--include-existing", action="store_true",
+                        help="also build images that already exist")
+    add_github_arguments(parser)
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text, json, markdown, or github (matrix={\"include\": [...]} to "
+                             "$GITHUB_OUTPUT, for strategy.matrix: ${{ fromJSON(...) }})")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from os_tooling.building.matrix import build_matrix, directories_for
+    from os_tooling.building.releases import ReleasesReadError
+    from os_tooling.errors import UsageError
+    from os_tooling.gate.config import resolve_config
+
+    if args.ref and not args.releases_github:
+        raise UsageError("--ref needs --releases-github (a local --releases folder is read as "
+                         "it is checked out)")
+    config = resolve_config(args.config, args.catalog)
+    providers = list(dict.fromkeys(args.provider))
+    try:
+        tooling, tooling_label = _tooling_version(args, config)
+        listing = _listing(args, directories_for(providers))
+    except ReleasesReadError as exc:
+        print(f"os-tooling build-matrix: {exc}", file=sys.stderr)
+        return EXIT_FINDING
+    result = build_matrix(listing, tooling, tooling_label, config, providers,
+                          args.include_existing)
+    data = result.to_json()
+    if args.format == "json":
+        emit_json(data)
+    elif args.format == "github":
+        import json
+
+        from os_tooling.adapters.github_output import write_outputs
+
+        matrix = json.dumps({"include": data["include"]}, ensure_ascii=False)
+        write_outputs({"matrix": matrix, "tooling": result.tooling})
+        emit(f"matrix={matrix}\ntooling={result.tooling}")
+    else:
+        from os_tooling.report import build as report
+
+        emit(report.matrix_markdown(data) if args.format == "markdown" else report.matrix_text(data))
+    return EXIT_OK if result.ok else EXIT_FINDING
+
+
+def _listing(args: argparse.Namespace, directories: list[str]):
+    from os_tooling.building.releases import github_release_files, local_release_files
+
+    if args.releases is not None:
+        return local_release_files(args.releases, directories)
+    from os_tooling.adapters import github_client as ghc
+
+    ghc.check_repo_name(args.releases_github)
+    settings = ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url)
+    repo = ghc.open_repo(ghc.build_client(settings), args.releases_github)
+    return github_release_files(repo, args.releases_github, args.ref or "HEAD", directories)
+
+
+def _tooling_version(args: argparse.Namespace, config):
+    """``(version, where it came from)``: --tooling, else the newest vX.Y.Z tag of the tooling
+    source (--tooling-repo, --image-builder-repo or the config's imageBuilderRepo, else the git
+    repository around the current directory)."""
+    from os_tooling.adapters.tooling_github import ToolingRepoError
+    from os_tooling.core.versions import Version, VersionError
+    from os_tooling.errors import UsageError
+
+    if args.tooling:
+        try:
+            version = Version.parse(args.tooling.strip())
+        except VersionError as exc:
+            raise UsageError(f"--tooling: {exc}") from None
+        return version, "given with --tooling"
+    prefix = config.tooling_tag_prefix
+    github_repo = args.image_builder_repo or config.image_builder_repo
+    if args.tooling_repo or not github_repo:
+        from os_tooling.adapters.tooling_repo import LocalToolingRepo
+
+        try:
+            repo = LocalToolingRepo(args.tooling_repo or ".", manifest_path=config.tooling_manifest,
+                                    tag_prefix=prefix)
+        except UsageError as exc:
+            if args.tooling_repo:
+                raise
+            raise UsageError("which os-tooling version? give --tooling VERSION, --tooling-repo "
+                             "PATH or --image-builder-repo OWNER/NAME (the current directory is "
+                             "not a git repository)") from exc
+        label = f"the tooling repository {repo.root}"
+    else:
+        from os_tooling.adapters import github_client as ghc
+        from os_tooling.adapters.tooling_github import GitHubToolingRepo
+
+        ghc.check_repo_name(github_repo)
+        settings = ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url)
+        repo = GitHubToolingRepo.from_settings(settings, github_repo,
+                                               manifest_path=config.tooling_manifest,
+                                               tag_prefix=prefix)
+        label = f"{github_repo} on GitHub"
+    try:
+        releases = [v for v in repo.versions() if v.prerelease is None]
+    except ToolingRepoError as exc:  # a setup problem is exit 2; GitHub failing is a finding
+        from os_tooling.building.releases import ReleasesReadError
+
+        raise (UsageError(str(exc)) if exc.usage else ReleasesReadError(str(exc))) from None
+    if not releases:
+        raise UsageError(f"{label} has no {prefix}X.Y.Z tag: give the version with --tooling")
+    newest = releases[0]
+    return newest, f"newest tag {repo.tags()[newest]} of {label}"

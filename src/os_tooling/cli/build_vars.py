@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import argparse
+
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit, emit_json
+from os_tooling.core.providers import PROVIDERS
+
+HELP = ("the build inputs of one provider from the tooling manifest (working tree, or the "
+        "release at tag v<VERSION>): Packer var-file, environment lines or step outputs")
+FORMATS = ("text", "json", "markdown", "packer", "env", "github")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from os_tooling.cli.github_options import add_github_arguments
+
+    parser.add_argument("--provider", required=True, choices=list(PROVIDERS),
+                        help="the provider whose image is built")
+    parser.add_argument("--version", metavar="VERSION",
+                        help="an os-tooling release: the manifest at its tag (default: the "
+                             "working-tree manifest)")
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--tooling-repo", metavar="PATH",
+                        help="with --version: local capi-image-builder checkout (default: the git "
+                             "repository around the current directory)")
+    source.add_argument("--github-repo", metavar="OWNER/NAME",
+                        help="with --version: read the tag's manifest from this GitHub repository")
+    parser.add_argument("--from-asset", action="store_true",
+                        help="with --github-repo: read the release's os-tooling.json asset instead")
+    parser.add_argument("--manifest", metavar="PATH",
+                        help="the manifest: a file (working tree; default os-tooling.yaml at the "
+                             "repository root), or its path inside the tooling repository")
+    parser.add_argument("--tag-prefix", default="v", help="prefix of version tags (default: v)")
+    add_github_arguments(parser)
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="text, json, markdown, packer (a Packer var-file), env (shell-safe "
+                             "NAME=value lines) or github (step outputs to $GITHUB_OUTPUT)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import sys
+
+    from os_tooling.cli.describe import Missing
+    from os_tooling.core.build_inputs import BuildInputsError, build_vars
+
+    try:
+        manifest, version, tag, label = _load(args)
+    except Missing as exc:
+        print(f"os-tooling build-vars: {exc}", file=sys.stderr)
+        return EXIT_FINDING
+    try:
+        result = build_vars(manifest, args.provider, version)
+    except BuildInputsError as exc:
+        print(f"os-tooling build-vars: {label}: {exc}", file=sys.stderr)
+        return EXIT_FINDING
+    data = {**result.to_json(), "env": dict(result.env()), "tag": tag, "source": label}
+    if args.format == "json":
+        emit_json(data)
+    elif args.format == "packer":
+        emit_json(result.packer())
+    elif args.format == "env":
+        emit(env_lines(result.env()))
+    elif args.format == "github":
+        from os_tooling.adapters.github_output import write_outputs
+
+        pairs = result.env()
+        write_outputs(dict(pairs))
+        emit(env_lines(pairs))
+    elif args.format == "markdown":
+        from os_tooling.report.build import vars_markdown
+
+        emit(vars_markdown(data))
+    else:
+        from os_tooling.report.build import vars_text
+
+        emit(vars_text(data))
+    if args.format not in ("text", "json", "markdown") and not result.tools:
+        print(f"os-tooling build-vars: note: no tool of the manifest is for {args.provider}",
+              file=sys.stderr)
+    return EXIT_OK
+
+
+def env_lines(pairs: list[tuple[str, str]]) -> str:
+    """``NAME=value`` lines a shell can ``source`` or ``eval``: every value quoted as needed."""
+    import shlex
+
+    return "\n".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
+
+
+def _load(args: argparse.Namespace):
+    """``(manifest, os-tooling version or None, tag or None, where it came from)``."""
+    from os_tooling.errors import UsageError
+
+    if args.version is None:
+        for option, value in (("--tooling-repo", args.tooling_repo),
+                              ("--github-repo", args.github_repo),
+                              ("--from-asset", args.from_asset)):
+            if value:
+                raise UsageError(f"{option} needs --version (without it the working-tree "
+                                 "manifest is read)")
+        from os_tooling.cli.manifest_path import default_manifest
+
+        file = args.manifest or default_manifest()
+        return _working_tree(file), None, None, file
+    return _at_tag(args)
+
+
+def _working_tree(file: str):
+    from os_tooling.adapters.files import read_text
+    from os_tooling.cli.describe import Missing
+    from os_tooling.core.manifest import parse_manifest
+
+    report = parse_manifest(read_text(file, "manifest"), file)
+    if report.manifest is None:
+        first = report.errors[0]
+        more = f" (and {len(report.errors) - 1} more; see os-tooling validate)" \
+            if len(report.errors) > 1 else ""
+        raise Missing(f"{first.where()}: {first.message}{more}")
+    return report.manifest
+
+
+def _at_tag(args: argparse.Namespace):
+    from os_tooling.adapters.tooling_github import ToolingRepoError
+    from os_tooling.cli.describe import load, open_source, parse_version
+    from os_tooling.errors import UsageError
+
+    version = parse_version(args.version, args.tag_prefix)
+    repo, label = open_source(args)
+    try:
+        if not repo.has_version(version):
+            newest = [v for v in repo.versions() if v.prerelease is None][:1]
+            hint = f" (newest: {newest[0].core})" if newest else " (it has no version tags)"
+            raise UsageError(f"os-tooling {version.core} has no tag {args.tag_prefix}"
+                             f"{version.core} in {label}{hint}")
+    except ToolingRepoError as exc:
+        if exc.usage:
+            raise UsageError(str(exc)) from None
+        from os_tooling.cli.describe import Missing
+
+        raise Missing(str(exc)) from None
+    manifest = load(repo, label, version)
+    return manifest, version.core, repo.tags()[version], label
