@@ -114,7 +114,7 @@ def _working_tree(file: str):
         first = report.errors[0]
         more = f" (and {len(report.errors) - 1} more; see os-tooling validate)" \
             if len(report.errors) > 1 else ""
-        raise Missing(f"{first.where()}: {first.message}{more}")
+        raise Missing(f"the manifest is invalid: {first.where()}: {first.message}{more}")
     return report.manifest
 
 

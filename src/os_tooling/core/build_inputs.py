@@ -10,8 +10,9 @@ build gets their versions from it, in the forms a build consumes them:
 
 Values are the version as the manifest writes it (a leading ``v`` stays: upstream download
 URLs need the tag's own spelling). Names become variable names, so a name that would not make
-a safe one (possible in an ``os-tooling.json`` release asset, never in a valid manifest) or
-two tools that would share a variable are refused, never mangled.
+a safe one (possible in an ``os-tooling.json`` release asset, never in a valid manifest) is
+refused, never mangled. Tool names have no ``_``, so ``-`` -> ``_`` cannot make two tools
+share a variable; only a tool named ``os-tooling`` could, and it is refused.
 """
 
 from __future__ import annotations
@@ -78,7 +79,6 @@ class BuildVars:
 
 def build_vars(manifest: Manifest, provider: str, os_tooling_version: str | None) -> BuildVars:
     """The build inputs of ``provider``: only the tools whose providers include it."""
-    seen: dict[str, str] = {}
     tools: list[tuple[str, str]] = []
     if os_tooling_version is not None and not _VALUE.fullmatch(os_tooling_version):
         raise BuildInputsError(f"os-tooling version {os_tooling_version!r} is not a plain version")
@@ -89,10 +89,6 @@ def build_vars(manifest: Manifest, provider: str, os_tooling_version: str | None
         if var == OS_TOOLING_VAR:
             raise BuildInputsError(f"tool {tool.name!r} would overwrite the build variable "
                                    f"{OS_TOOLING_VAR}: rename the tool")
-        if var in seen:
-            raise BuildInputsError(f"tools {seen[var]!r} and {tool.name!r} would both be the "
-                                   f"build variable {var}")
-        seen[var] = tool.name
         version = str(tool.version)
         if not _VALUE.fullmatch(version):  # a parsed Version always passes; the last guard
             raise BuildInputsError(f"version {version!r} of tool {tool.name!r} is not a plain "

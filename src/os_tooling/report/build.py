@@ -45,10 +45,11 @@ def vars_text(data: dict) -> str:
     lines = [f"build inputs for {_s(data.get('provider'))} from {_origin(data)}:"]
     if not tools:
         lines.append(f"  no tool of the manifest is for {_s(data.get('provider'))}")
-    width = max((len(_s(n)) for n in tools), default=0)
-    for name, version in tools.items():
-        packer, env = _variables(name)
-        lines.append(f"  {_s(name):<{width}}  {_s(version):<12} {packer}  {env}".rstrip())
+    rows = [(_s(name), _s(version), *_variables(name)) for name, version in tools.items()]
+    widths = [max((len(row[i]) for row in rows), default=0) for i in range(3)]
+    for row in rows:
+        lines.append("  " + "  ".join(cell.ljust(widths[i]) if i < 3 else cell
+                                      for i, cell in enumerate(row)).rstrip())
     return "\n".join(lines)
 
 
