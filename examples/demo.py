@@ -193,6 +193,16 @@ def story(tmp: Path) -> list[str]:
         cwd=releases, expect=1)
     summary.append("gate on aws-34.6.1 (patch, os-tooling 2.0.0): FAILED as it should "
                    "(missing image, teleport major in a patch release)")
+
+    step("9. The build loop: what the images of os-tooling 2.0.0 bake, and which to build")
+    print("The binaries of the release, for the capa build (a Packer var-file from the tag's manifest):")
+    run("build-vars", "--version", "2.0.0", "--provider", "capa", "--tooling-repo", str(builder),
+        "--format", "packer", cwd=builder)
+    print("\nThe live releases need one image per provider, flatcar and kubernetes; those in the "
+          "store are left out:")
+    matrix = run("build-matrix", "--releases", str(releases), "--tooling-repo", str(builder),
+                 "--catalog", str(catalog), cwd=releases)
+    summary.append(matrix.splitlines()[1].strip() + " for os-tooling 2.0.0 (the rest exist)")
     return summary
 
 
