@@ -224,3 +224,25 @@ def test_core_refuses_two_tools_on_one_variable_and_bad_names():
     assert build_vars(manifest("a-b", "c"), "capz", "1.0.0").tools == ()  # not for capz
     with pytest.raises(BuildInputsError, match="not a plain version"):
         build_vars(manifest("a"), "capa", "1.0.0 && id")
+
+
+def test_the_packer_example_in_docs_build_md_is_real_output(cli, tmp_path):
+    """docs/build.md shows build-vars on release 1.34.0 of the example manifest (teleport
+    17.5.0): the block is what the command prints."""
+    import re
+
+    from tests.conftest import ROOT, GitRepo
+
+    repo = GitRepo(tmp_path / "capi-image-builder")
+    repo.write("os-tooling.yaml", EXAMPLE_MANIFEST.read_text().replace("version: 17.4.2",
+                                                                        "version: 17.5.0"))
+    repo.commit("release")
+    repo.tag("v1.34.0", "os-tooling 1.34.0")
+    doc = (ROOT / "docs" / "build.md").read_text()
+    block = re.search(r"\$ os-tooling build-vars --version 1.34.0 --provider capa --format packer\n"
+                      r"(\{.*?\n\})\n```", doc, re.S)
+    assert block, "the packer example is missing from docs/build.md"
+    result = cli("build-vars", "--version", "1.34.0", "--provider", "capa", "--format", "packer",
+                 "--tooling-repo", repo.path)
+    assert result.code == 0, result.err
+    assert json.loads(block[1]) == json.loads(result.out)
