@@ -281,3 +281,20 @@ def test_a_store_that_cannot_answer_keeps_the_image_and_is_a_finding(cli, releas
     assert data["include"] == [e for e in ALL if e["provider"] == "capa"]  # never "present"
     assert [u["image"] for u in data["unchecked"]] == [e["image"] for e in data["include"]]
     assert all(u["detail"] for u in data["unchecked"])
+
+
+def test_text_reports_show_control_characters_as_escapes():
+    """Whatever a report's JSON holds (release files are untrusted), the text report cannot
+    rewrite the terminal or fake a line."""
+    from os_tooling.report.build import matrix_text, vars_text
+
+    hostile = "x\x1b[2K\rok: all good\u202e\n"
+    data = {"tooling": hostile, "include": [{"provider": hostile, "flatcar": "1", "kubernetes": "2",
+                                             "image": hostile}],
+            "releases": [{"file": hostile, "status": "invalid", "reason": hostile}],
+            "source": {"releases": hostile, "tooling": hostile}}
+    for text in (matrix_text(data), vars_text({"provider": hostile, "source": hostile,
+                                                "tools": {hostile: hostile}})):
+        assert not any(ch in text for ch in "\x1b\r\u202e")
+        assert "x\\x1b[2K\\rok: all good\\u202e\\n" in text
+        assert not any(line.startswith("ok") for line in text.splitlines())

@@ -86,7 +86,7 @@ def local_release_files(root: str | Path, directories: Iterable[str]) -> Release
             if not path.is_file():
                 continue
             try:
-                listing.files.append(ReleaseFile(relative, _read_local(path)))
+                listing.files.append(ReleaseFile(relative, _read_local(path, base)))
             except UsageError as exc:
                 listing.files.append(ReleaseFile(relative, None, str(exc)))
     return listing
@@ -99,10 +99,10 @@ def _scan(folder: Path) -> list[os.DirEntry]:
         return []
 
 
-def _read_local(path: Path) -> str:
+def _read_local(path: Path, root: Path) -> str:
     from os_tooling.adapters.files import read_text
 
-    return read_text(path, "release file")
+    return read_text(path, "release file", root=root)  # regular files inside the repository
 
 
 # -- GitHub -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit, emit_json
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_tag_prefix, emit, emit_json
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("the build inputs of one provider from the tooling manifest (working tree, or the "
@@ -29,7 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--manifest", metavar="PATH",
                         help="the manifest: a file (working tree; default os-tooling.yaml at the "
                              "repository root), or its path inside the tooling repository")
-    parser.add_argument("--tag-prefix", default="v", help="prefix of version tags (default: v)")
+    add_tag_prefix(parser)
     add_github_arguments(parser)
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="text, json, markdown, packer (a Packer var-file), env (shell-safe "

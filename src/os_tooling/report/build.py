@@ -7,8 +7,11 @@ from os_tooling.report.escape import md, md_code, table
 
 
 def _s(value: object) -> str:
-    """One line of plain text (JSON values can hold anything a release file holds)."""
-    return " ".join(str("" if value is None else value).split())
+    """One line of plain text (JSON values can hold anything a release file holds): control and
+    format characters (ESC, CR, LF, bidi overrides) shown as visible escapes, so a release file
+    cannot rewrite the terminal or fake a line."""
+    text = str("" if value is None else value)
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
 
 
 def _entries(data: dict, key: str) -> list[dict]:
