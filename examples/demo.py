@@ -194,7 +194,7 @@ def story(tmp: Path) -> list[str]:
     summary.append("gate on aws-34.6.1 (patch, os-tooling 2.0.0): FAILED as it should "
                    "(missing image, teleport major in a patch release)")
 
-    step("9. The build loop: what the images of os-tooling 2.0.0 bake, and which to build")
+    step("10. The build loop: what the images of os-tooling 2.0.0 bake, and which to build")
     print("The binaries of the release, for the capa build (a Packer var-file from the tag's manifest):")
     run("build-vars", "--version", "2.0.0", "--provider", "capa", "--tooling-repo", str(builder),
         "--format", "packer", cwd=builder)

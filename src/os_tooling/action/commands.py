@@ -284,8 +284,11 @@ def build_vars_outputs(data: dict) -> dict[str, str]:
     """``vars``: the Packer var-file (flat JSON object), ready to be written to a file."""
     import json
 
+    from os_tooling.report.escape import json_text
+
     packer = data.get("vars")
-    return {"vars": json.dumps(packer, ensure_ascii=False) if isinstance(packer, dict) else ""}
+    return {"vars": json_text(json.dumps(packer, ensure_ascii=False))
+            if isinstance(packer, dict) else ""}
 
 
 def build_matrix_argv(inputs: Inputs, event: Event) -> list[str]:
@@ -303,9 +306,11 @@ def build_matrix_outputs(data: dict) -> dict[str, str]:
     """``matrix``: ``{"include": [...]}`` for ``strategy.matrix: ${{ fromJSON(...) }}``."""
     import json
 
+    from os_tooling.report.escape import json_text
+
     include = data.get("include")
-    return {"matrix": json.dumps({"include": include if isinstance(include, list) else []},
-                                 ensure_ascii=False)}
+    return {"matrix": json_text(json.dumps({"include": include if isinstance(include, list)
+                                            else []}, ensure_ascii=False))}
 
 
 def build_matrix_annotations(data: dict) -> list[Annotation]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit, emit_json
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit, emit_error, emit_json
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("the node images an os-tooling version needs: one per distinct provider, flatcar and "
@@ -47,8 +47,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     from os_tooling.building.matrix import build_matrix, directories_for
     from os_tooling.building.releases import ReleasesReadError
     from os_tooling.errors import UsageError
@@ -63,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
         tooling, tooling_label = _tooling_version(args, config)
         listing = _listing(args, directories_for(providers))
     except ReleasesReadError as exc:
-        print(f"os-tooling build-matrix: {exc}", file=sys.stderr)
+        emit_error("build-matrix", exc)
         return EXIT_FINDING
     result = build_matrix(listing, tooling, tooling_label, config, providers,
                           args.include_existing)
@@ -74,8 +72,9 @@ def run(args: argparse.Namespace) -> int:
         import json
 
         from os_tooling.adapters.github_output import write_outputs
+        from os_tooling.report.escape import json_text
 
-        matrix = json.dumps({"include": data["include"]}, ensure_ascii=False)
+        matrix = json_text(json.dumps({"include": data["include"]}, ensure_ascii=False))
         write_outputs({"matrix": matrix, "tooling": result.tooling})
         emit(f"matrix={matrix}\ntooling={result.tooling}")
     else:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_tag_prefix, emit, emit_json
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_tag_prefix, emit, emit_error, emit_json
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("the build inputs of one provider from the tooling manifest (working tree, or the "
@@ -37,20 +37,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sys
-
     from os_tooling.cli.describe import Missing
     from os_tooling.core.build_inputs import BuildInputsError, build_vars
 
     try:
         manifest, version, tag, label = _load(args)
     except Missing as exc:
-        print(f"os-tooling build-vars: {exc}", file=sys.stderr)
+        emit_error("build-vars", exc)
         return EXIT_FINDING
     try:
         result = build_vars(manifest, args.provider, version)
     except BuildInputsError as exc:
-        print(f"os-tooling build-vars: {label}: {exc}", file=sys.stderr)
+        emit_error("build-vars", f"{label}: {exc}")
         return EXIT_FINDING
     data = {**result.to_json(), "env": dict(result.env()), "tag": tag, "source": label}
     if args.format == "json":
@@ -74,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
 
         emit(vars_text(data))
     if args.format not in ("text", "json", "markdown") and not result.tools:
-        print(f"os-tooling build-vars: note: no tool of the manifest is for {args.provider}",
-              file=sys.stderr)
+        emit_error("build-vars", f"note: no tool of the manifest is for {args.provider}")
     return EXIT_OK
 
 

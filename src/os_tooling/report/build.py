@@ -3,15 +3,14 @@ CLI and the action (which has only the JSON) print the same thing."""
 
 from __future__ import annotations
 
-from os_tooling.report.escape import md, md_code, table
+from os_tooling.report.escape import md, md_code, plain, table
 
 
 def _s(value: object) -> str:
-    """One line of plain text (JSON values can hold anything a release file holds): control and
-    format characters (ESC, CR, LF, bidi overrides) shown as visible escapes, so a release file
-    cannot rewrite the terminal or fake a line."""
-    text = str("" if value is None else value)
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)
+    """One line of untrusted text (JSON values can hold anything a release file holds): control
+    and format characters shown as visible escapes, so nothing can rewrite the terminal or fake
+    a line."""
+    return plain(value)
 
 
 def _entries(data: dict, key: str) -> list[dict]:
