@@ -79,8 +79,14 @@ def test_whole_repository_with_tooling_repo(cli, releases, tooling):
             assert release["reason"] and release["checks"] == []
         else:  # every gated release had every check, and each check ran
             assert set(checks(release)) == {"image", "os-tooling-release", "os-tooling-major",
-                                            "binary-majors"}
+                                            "binary-majors", "requests"}
             assert checks(release)["os-tooling-release"]["status"] == "ok"
+            # capa has the real requests.yaml: its active releases satisfy it, as the releases
+            # repository's own test says; the others have none, deprecated ones are not held to it
+            requests = checks(release)["requests"]
+            expected = ("ok" if release["provider"] == "capa" and release["state"] == "active"
+                        else "not-applicable")
+            assert requests["status"] == expected, requests
 
 
 def test_patch_release_raising_os_tooling_major(cli, releases, tooling):

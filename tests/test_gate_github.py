@@ -150,13 +150,17 @@ def test_pr_files_from_the_api_text_from_checkout_or_api(cli, releases, github, 
     assert by_file["capa/v34.5.1/release.yaml"]["status"] == "violation"  # os-tooling 2.0.0
     assert by_file["capa/v34.6.0/release.yaml"]["name"] == "aws-34.6.0"
     # only the file missing from the checkout was read through the API at the PR's head; at
-    # its base (no history here) both new files were looked up, and neither is published
+    # its base (no history here) both new files were looked up, and neither is published; the
+    # requests file of their directory was looked up at both (it applies from both; absent)
     reads = [r for r in github.requests if "/repos/acme/releases/contents/" in r.path]
-    assert [r.path.rsplit("/contents/", 1)[1] for r in reads
-            if r.query.get("ref") == head] == ["capa/v34.6.0/release.yaml"]
+    assert sorted(r.path.rsplit("/contents/", 1)[1] for r in reads
+                  if r.query.get("ref") == head) == ["capa/requests.yaml",
+                                                     "capa/v34.6.0/release.yaml"]
     assert sorted((r.path.rsplit("/contents/", 1)[1], r.status) for r in reads
                   if r.query.get("ref") == pull.base_sha) == [
-        ("capa/v34.5.1/release.yaml", 404), ("capa/v34.6.0/release.yaml", 404)]
+        ("capa/requests.yaml", 404), ("capa/v34.5.1/release.yaml", 404),
+        ("capa/v34.6.0/release.yaml", 404)]
+    assert all(checks(r)["requests"]["status"] == "not-applicable" for r in data["releases"])
     assert all("published-release" not in checks(r) for r in data["releases"])
 
 

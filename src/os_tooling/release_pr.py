@@ -4,8 +4,9 @@ those files, and which os-tooling version they could take.
 A release file that exists at the base revision is published and never touched here (its node
 image is immutable; the gate enforces it). Only the files the PR adds are bumped, each to a
 version whose node image exists for its provider and that its cluster release may take (a patch
-or minor release keeps os-tooling's major, as the gate demands). All files are planned first;
-when one cannot be bumped nothing is written.
+or minor release keeps os-tooling's major, and a version whose binaries break a binary request
+of ``requests.yaml`` is not taken, as the gate demands). All files are planned first; when one
+cannot be bumped nothing is written.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from pathlib import Path
 from os_tooling.core import gate_policy
 from os_tooling.core.availability import VersionAvailability
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
-from os_tooling.core.tooling_choice import Choice, Refuse, choose_latest
+from os_tooling.core.tooling_choice import Choice, Refuse, all_of, choose_latest
 from os_tooling.core.versions import Version
 from os_tooling.gate.config import GateConfig
+from os_tooling.gate.requests import RequestsLoader
+from os_tooling.gate.tooling import NO_TOOLING_SOURCE, ToolingSource
 
 # git modes of what a release file may be: a regular file (symlinks and submodules never are)
 _REGULAR_FILE_MODES = ("100644", "100755")
@@ -106,6 +109,36 @@ def major_rule(cr: ReleaseCR, previous: gate_policy.Previous | None) -> Refuse:
     return refuse
 
 
+def requests_rule(cr: ReleaseCR, requests: RequestsLoader, tooling: ToolingSource | None,
+                  repo_root: Path) -> Refuse:
+    """Why ``cr`` may not take a version: its binaries break a binary request of the release
+    (or cannot be read to tell: fails closed)."""
+    from os_tooling.gate.requests import binaries_of, binary_refusal
+
+    sources = requests.for_release(repo_root / cr.file, cr)
+
+    def refuse(version: Version) -> str | None:
+        return binary_refusal(cr, sources, binaries_of(tooling, version, NO_TOOLING_SOURCE))
+
+    return refuse
+
+
+def release_rules(cr: ReleaseCR, repo_root: Path, requests: RequestsLoader,
+                  tooling: ToolingSource | None) -> Refuse:
+    """Everything that may stop a release PR's release from taking a version."""
+    return all_of(major_rule(cr, previous_release(repo_root, cr)),
+                  requests_rule(cr, requests, tooling, repo_root))
+
+
+def requests_loader(repo_root: Path, base_ref: str) -> RequestsLoader:
+    """requests.yaml of the release PR and of its base: both apply, as in the gate."""
+    from os_tooling.adapters import git
+    from os_tooling.gate.requests import GitRevision
+
+    return RequestsLoader(repo_root, base=GitRevision(repo_root, git.resolve_commit(
+        repo_root, base_ref), base_ref))
+
+
 # -- bump -------------------------------------------------------------------------------------
 @dataclass
 class FileBump:
@@ -155,8 +188,9 @@ class BumpRequest:
     base_ref: str
     config: GateConfig
     to_tooling: Version | None  # None: the newest usable version
-    force: bool = False  # take --to-tooling even without an image / against the major rule
+    force: bool = False  # take --to-tooling even without an image / against the rules
     dry_run: bool = False
+    tooling: ToolingSource | None = None  # binaries of a version, for binary requests
 
 
 def bump_added_releases(request: BumpRequest,
@@ -187,10 +221,12 @@ def bump_added_releases(request: BumpRequest,
     if not added.files and not added.ignored:
         run.notes.append(f"no release file added since {request.base_ref}")
 
+    requests = requests_loader(request.repo_root, request.base_ref)
     if request.to_tooling is None:
-        _plan_latest(request, releases)
+        _plan_latest(request, releases, requests)
     else:
-        _plan_exact(request, releases, request.to_tooling)
+        _plan_exact(request, releases, request.to_tooling, requests)
+    run.notes += requests.notes
     for bump, _cr, text in releases:
         run.releases.append(bump)
         if bump.status in (BUMPED, UNCHANGED) and bump.new is not None:
@@ -210,7 +246,8 @@ def bump_added_releases(request: BumpRequest,
     return run
 
 
-def _plan_latest(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, str]]) -> None:
+def _plan_latest(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, str]],
+                 requests: RequestsLoader) -> None:
     from os_tooling.discovery import discover
 
     groups: dict[tuple[str, str], list[tuple[FileBump, ReleaseCR]]] = {}
@@ -222,8 +259,8 @@ def _plan_latest(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR,
         rows = discover(flatcar, kubernetes, providers, request.config).versions
         for bump, cr in members:
             assert cr.provider is not None
-            choice = choose_latest(rows, [cr.provider],
-                                   major_rule(cr, previous_release(request.repo_root, cr)))
+            choice = choose_latest(rows, [cr.provider], release_rules(
+                cr, request.repo_root, requests, request.tooling))
             _take(bump, cr, choice, rows, request.config)
 
 
@@ -251,7 +288,7 @@ def _take(bump: FileBump, cr: ReleaseCR, choice: Choice, rows: list[VersionAvail
 
 
 def _plan_exact(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, str]],
-                target: Version) -> None:
+                target: Version, requests: RequestsLoader) -> None:
     from os_tooling.backends import make_store
     from os_tooling.core.naming import ImageRef
 
@@ -271,7 +308,7 @@ def _plan_exact(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, 
             answer = answers.get(ref.name)
             bump.image, bump.new = ref.name, target.core
             bump.image_exists = answer is not None and answer.status == "present"
-            refusal = major_rule(cr, previous_release(request.repo_root, cr))(target)
+            refusal = release_rules(cr, request.repo_root, requests, request.tooling)(target)
             if not bump.image_exists and not request.force:
                 detail = f" ({answer.detail})" if answer and answer.detail else ""
                 bump.status = REFUSED
@@ -338,14 +375,17 @@ class PrAvailability:
         return all(g.choice.version is not None for g in self.groups)
 
 
-def release_pr_availability(repo_root: Path, base_ref: str, config: GateConfig) -> PrAvailability:
+def release_pr_availability(repo_root: Path, base_ref: str, config: GateConfig,
+                            tooling: ToolingSource | None = None) -> PrAvailability:
     """For each release the PR adds: the newest os-tooling with an image for every provider of
-    that release that each of its files may take, next to what the PR uses."""
+    that release that each of its files may take (its major rule, its binary requests), next
+    to what the PR uses."""
     from os_tooling.adapters.files import read_text
     from os_tooling.discovery import discover
 
     added = added_release_files(repo_root, base_ref)
     result = PrAvailability(base_ref)
+    requests = requests_loader(repo_root, base_ref)
     result.skipped += [{"file": path, "reason": why} for path, why in added.ignored]
     members: dict[tuple[str, str, str], list[ReleaseCR]] = {}
     for relative in added.files:
@@ -362,7 +402,7 @@ def release_pr_availability(repo_root: Path, base_ref: str, config: GateConfig) 
     for (version, flatcar, kubernetes), crs in sorted(members.items()):
         providers = sorted({cr.provider for cr in crs if cr.provider})
         rows = discover(flatcar, kubernetes, providers, config).versions
-        rules = [major_rule(cr, previous_release(repo_root, cr)) for cr in crs]
+        rules = [release_rules(cr, repo_root, requests, tooling) for cr in crs]
 
         def refuse(candidate: Version, rules: list[Refuse] = rules) -> str | None:
             return next((why for rule in rules if (why := rule(candidate))), None)
@@ -370,4 +410,5 @@ def release_pr_availability(repo_root: Path, base_ref: str, config: GateConfig) 
         uses = {cr.file: cr.components[OS_TOOLING].version.strip() for cr in crs}
         result.groups.append(ReleaseGroup(version, flatcar, kubernetes, providers, uses, rows,
                                           choose_latest(rows, providers, refuse)))
+    result.notes += requests.notes
     return result

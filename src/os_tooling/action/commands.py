@@ -222,7 +222,8 @@ def available_argv(inputs: Inputs, event: Event) -> list[str]:
         base_ref = inputs.get("base-ref") or event.base_sha
         if base_ref:
             return ["available", *_opt("base-ref", base_ref),
-                    *_opt("repo-root", inputs.get("repo-root")), *stores]
+                    *_opt("repo-root", inputs.get("repo-root")), *stores,
+                    *_opt("tooling-repo", inputs.get("tooling-repo"))]
     if not flatcar or not kubernetes:
         raise UsageError("available needs the inputs 'flatcar' and 'kubernetes', or (for the "
                          "releases a release PR adds) a base: the input 'base-ref', by default "

@@ -7,7 +7,8 @@ from os_tooling.core.providers import PROVIDERS
 
 HELP = ("list the os-tooling versions whose node images exist for every requested provider, "
         "newest first (exit 1 when none is fully available); with --base-ref, for the releases "
-        "a release PR adds, next to the os-tooling they use")
+        "a release PR adds, next to the os-tooling they use, marking versions they may not "
+        "take (os-tooling major, binary requests)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="provider to check (repeatable; default: every provider)")
     parser.add_argument("--config", metavar="FILE", help="gate config: image store per provider")
     parser.add_argument("--catalog", metavar="FILE", help="catalog of image names for every provider")
+    parser.add_argument("--tooling-repo", metavar="PATH",
+                        help="with --base-ref: local image builder checkout, for the binaries of "
+                             "each version (binary requests; default: imageBuilderRepo of the "
+                             "config on GitHub)")
     add_format(parser)
 
 
@@ -38,8 +43,8 @@ def run(args: argparse.Namespace) -> int:
         return _run_release_pr(args)
     if not args.flatcar or not args.kubernetes:
         raise UsageError("give --flatcar and --kubernetes, or --base-ref REF for a release PR")
-    if args.repo_root is not None:
-        raise UsageError("--repo-root goes with --base-ref")
+    if args.repo_root is not None or args.tooling_repo is not None:
+        raise UsageError("--repo-root and --tooling-repo go with --base-ref")
     config = resolve_config(args.config, args.catalog)
     providers = list(dict.fromkeys(args.provider)) or list(PROVIDERS)
     try:
@@ -64,7 +69,10 @@ def _run_release_pr(args: argparse.Namespace) -> int:
         raise UsageError(f"--base-ref needs a git repository, and {str(repo_root)!r} is not one")
     # the image stores of a release PR come from its base revision, never from the PR itself
     config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
-    result = release_pr_availability(repo_root, args.base_ref, config)
+    from os_tooling.gate.tooling import tooling_for
+
+    result = release_pr_availability(repo_root, args.base_ref, config,
+                                     tooling_for(args.tooling_repo, config))
     result.notes += notes
     emit_report(args.format, report, result)
     return EXIT_OK if result.ok else EXIT_FINDING

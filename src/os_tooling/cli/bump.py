@@ -5,8 +5,9 @@ import argparse
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_error, emit_json, emit_report
 
 HELP = ("set the os-tooling component of a Release CR (only the version string changes), "
-        "refusing a version whose node image does not exist unless --force; with --base-ref, "
-        "of every release file a release PR adds (never a published one)")
+        "refusing a version whose node image does not exist or whose binaries break a binary "
+        "request of requests.yaml unless --force; with --base-ref, of every release file a "
+        "release PR adds (never a published one)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,12 +23,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     target.add_argument("--latest", action="store_true",
                         help="the newest os-tooling version whose image exists for this provider "
                              "(with --base-ref: that the release may take, never lower)")
-    parser.add_argument("--force", action="store_true", help="set the version even if its image is missing")
+    parser.add_argument("--force", action="store_true",
+                        help="set the version even if its image is missing or it breaks a rule "
+                             "(os-tooling major, binary requests)")
     parser.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
     parser.add_argument("--config", metavar="FILE", help="gate config: image store per provider")
     parser.add_argument("--catalog", metavar="FILE", help="catalog of image names for every provider")
     parser.add_argument("--tooling-repo", metavar="PATH",
-                        help="local image builder checkout: print the binary changes between the versions")
+                        help="local image builder checkout: the binaries of each version (binary "
+                             "requests; default: imageBuilderRepo of the config on GitHub) and "
+                             "the binary changes between the versions")
     add_format(parser)
 
 
@@ -71,7 +76,10 @@ def _run_release_pr(args: argparse.Namespace) -> int:
             raise UsageError(f"--to-tooling: {exc}") from None
     # the image stores of a release PR come from its base revision, never from the PR itself
     config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
-    request = BumpRequest(repo_root, args.base_ref, config, target, args.force, args.dry_run)
+    from os_tooling.gate.tooling import tooling_for
+
+    request = BumpRequest(repo_root, args.base_ref, config, target, args.force, args.dry_run,
+                          tooling_for(args.tooling_repo, config))
     changes = ((lambda old, new: _binary_changes(args.tooling_repo, old, new))
                if args.tooling_repo else None)
     result = bump_added_releases(request, changes)
@@ -101,14 +109,26 @@ def _run_file(args: argparse.Namespace) -> int:
     current = release.components[OS_TOOLING].version.strip()
     image = release.image
 
+    refuse = _requests_rule(release, args.file, args.tooling_repo, config)
     if args.latest:
+        from os_tooling.core.availability import rank
         from os_tooling.discovery import discover
 
-        newest = discover(image.flatcar, image.kubernetes, [provider], config).newest
-        if newest is None:
+        rows = [row for row in rank(discover(image.flatcar, image.kubernetes, [provider],
+                                             config).versions) if row.available]
+        if not rows:
             return _fail(args, f"no os-tooling version has an image for {provider} with flatcar "
                                f"{image.flatcar} and kubernetes {image.kubernetes}")
-        target = newest.version
+        refusals = []
+        for row in rows:
+            why = refuse(row.version)
+            if why is None:
+                break
+            refusals.append(f"{row.version}: {why}")
+        else:
+            return _fail(args, "no os-tooling version with an image for this release may be taken: "
+                               + "; ".join(refusals[:3]))
+        target = row.version
     else:
         try:
             target = Version.parse(args.to_tooling.strip())
@@ -123,6 +143,10 @@ def _run_file(args: argparse.Namespace) -> int:
         return _fail(args, f"refusing to set os-tooling {target.core}: image {ref.name} is "
                            f"{answer.status if answer else 'unknown'} for {provider}{detail}; "
                            "use --force to set it anyway")
+    why = refuse(target) if args.to_tooling is not None and not args.force else None
+    if why:
+        return _fail(args, f"refusing to set os-tooling {target.core}: {why}; use --force to set "
+                           "it anyway")
     try:
         new_text, old = set_component_version(text, OS_TOOLING, target.core, args.file)
     except EditError as exc:
@@ -152,6 +176,20 @@ def _run_file(args: argparse.Namespace) -> int:
 
             emit(text_lines(lines))
     return EXIT_OK
+
+
+def _requests_rule(release, file: str, tooling_repo: str | None, config):
+    """Why the release at ``file`` may not take a version: a binary request of its
+    ``requests.yaml`` (next to the release directories) that the version's binaries break."""
+    from pathlib import Path
+
+    from os_tooling.gate.requests import RequestsLoader, binaries_of, binary_refusal
+    from os_tooling.gate.tooling import NO_TOOLING_SOURCE, tooling_for
+
+    sources = RequestsLoader().for_release(Path(file).resolve(), release)
+    tooling = tooling_for(tooling_repo, config)
+    return lambda version: binary_refusal(release, sources,
+                                          binaries_of(tooling, version, NO_TOOLING_SOURCE))
 
 
 def _binary_changes(tooling_repo: str | None, old: str, new: str) -> list[str]:

@@ -93,10 +93,12 @@ def run(args: argparse.Namespace) -> int:
                    if (repo_root / rel).resolve() not in given]
         if not changed:
             options.notes.append(f"no release file changed since {args.base_ref}")
-        inputs = _with_published(inputs, repo_root, git.resolve_commit(repo_root, args.base_ref))
+        base_commit = git.resolve_commit(repo_root, args.base_ref)
+        inputs = _with_published(inputs, repo_root, base_commit)
+        options.requests = _requests_loader(repo_root, base_commit, args.base_ref)
 
     if args.pr is not None:
-        inputs += _pull_inputs(args, repo_root, {i.path.resolve() for i in inputs}, options.notes)
+        inputs += _pull_inputs(args, repo_root, {i.path.resolve() for i in inputs}, options)
 
     options.notes.extend(config_notes)
     if args.pr is not None and not args.base_ref and (args.config or args.catalog):
@@ -113,7 +115,7 @@ def _github_settings(args: argparse.Namespace):
     return ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url)
 
 
-def _pull_inputs(args: argparse.Namespace, repo_root, already: set, notes: list[str]) -> list:
+def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> list:
     """The release files of ``--pr``: names from the GitHub API, text from the local checkout
     when it holds the PR's version of the file, else from the API at the PR's head commit."""
     import os
@@ -132,7 +134,9 @@ def _pull_inputs(args: argparse.Namespace, repo_root, already: set, notes: list[
     repo = ghc.open_repo(ghc.build_client(_github_settings(args)), full_name)
     files = pull_release_files(repo, full_name, args.pr)
     if not files:
-        notes.append(f"pull request #{args.pr} of {full_name} changes no release file")
+        options.notes.append(f"pull request #{args.pr} of {full_name} changes no release file")
+    elif options.requests is None:  # --base-ref, when given, says where the base is
+        options.requests = _pull_requests_loader(repo, full_name, args.pr, files[0], repo_root)
     from os_tooling.gate.base_files import has_commit, published_from_pull
 
     inputs = []
@@ -163,3 +167,27 @@ def _with_published(inputs: list, repo_root, base_commit: str) -> list:
         found = published_from_git(repo_root, base_commit, relative, prefix) if relative else None
         out.append(replace(item, published=found) if found is not None else item)
     return out
+
+
+def _requests_loader(repo_root, base_commit: str, base_ref: str):
+    """requests.yaml of the working tree (the change) and of the base revision: both apply."""
+    from os_tooling.gate.requests import GitRevision, RequestsLoader
+
+    return RequestsLoader(repo_root, base=GitRevision(repo_root, base_commit, base_ref))
+
+
+def _pull_requests_loader(repo, full_name: str, number: int, file, repo_root):
+    """requests.yaml of the pull request's head and of its base, each from the local repository
+    when it has that commit, else through the API: both apply."""
+    from os_tooling.gate.base_files import has_commit
+    from os_tooling.gate.requests import GitHubRevision, GitRevision, RequestsLoader
+
+    def revision(sha: str, label: str):
+        if not sha:
+            return None
+        if has_commit(repo_root, sha):
+            return GitRevision(repo_root, sha, label)
+        return GitHubRevision(repo, full_name, sha, label)
+
+    return RequestsLoader(repo_root, base=revision(file.base_sha, f"the base of #{number}"),
+                          head=revision(file.head_sha, f"#{number}"))

@@ -115,6 +115,7 @@ class ReleaseCR:
     name: str | None = None
     state: str | None = None
     components: dict[str, Component] = field(default_factory=dict)
+    apps: dict[str, Component] = field(default_factory=dict)  # spec.apps: name -> first entry
     reason: str = ""  # why skipped
     findings: list[Finding] = field(default_factory=list)  # why invalid
     image: ImageRef | None = None
@@ -194,6 +195,8 @@ def _read_structure(doc: yamldoc.Document, release: ReleaseCR) -> list[Finding]:
         components = []
     if isinstance(spec, dict) and isinstance(spec.get("state"), str):
         release.state = spec["state"]
+    if isinstance(spec, dict):
+        _read_apps(doc, spec.get("apps"), release)
     for index, raw in enumerate(components):
         path = ("spec", "components", index)
         if not isinstance(raw, dict):
@@ -213,6 +216,20 @@ def _read_structure(doc: yamldoc.Document, release: ReleaseCR) -> list[Finding]:
         line, column = doc.mark((*path, "version"))
         release.components[cname] = Component(cname, version, line, column)
     return errors
+
+
+def _read_apps(doc: yamldoc.Document, apps: object, release: ReleaseCR) -> None:
+    """Apps with a name and a version (requests name them); the gate checks nothing else of
+    them, so a malformed app is left out rather than made an error here."""
+    if not isinstance(apps, list):
+        return
+    for index, raw in enumerate(apps):
+        if not isinstance(raw, dict):
+            continue
+        name, version = raw.get("name"), raw.get("version")
+        if isinstance(name, str) and isinstance(version, str) and name not in release.apps:
+            line, column = doc.mark(("spec", "apps", index, "version"))
+            release.apps[name] = Component(name, version, line, column)
 
 
 def _skip_reason(release: ReleaseCR) -> str | None:

@@ -2,7 +2,7 @@
 
 The newest version whose node image exists for every provider asked about and that the release
 may take (``refuse`` says why not: e.g. a patch or minor cluster release cannot raise
-os-tooling's major). Prereleases are never chosen. Every newer version that was passed over is
+os-tooling's major, or the version's binaries break a binary request of the release). Prereleases are never chosen. Every newer version that was passed over is
 kept with its reason, so a report can say why the newest image was not taken.
 """
 
@@ -34,6 +34,14 @@ class Choice:
 
 def never(_: Version) -> str | None:
     return None
+
+
+def all_of(*rules: Refuse) -> Refuse:
+    """A version may be taken when every rule lets it; the first refusal says why not."""
+    def refuse(version: Version) -> str | None:
+        return next((why for rule in rules if (why := rule(version))), None)
+
+    return refuse
 
 
 def choose_latest(rows: Iterable[VersionAvailability], providers: Sequence[str],

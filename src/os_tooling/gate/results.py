@@ -20,7 +20,7 @@ NOT_APPLICABLE = "not-applicable"
 
 @dataclass(frozen=True)
 class Check:
-    name: str  # release-cr | image | os-tooling-release | os-tooling-major | binary-majors
+    name: str  # release-cr | image | os-tooling-release | os-tooling-major | binary-majors | requests
     status: str  # ok | missing | violation | error | not-run | not-applicable
     message: str
     line: int | None = None

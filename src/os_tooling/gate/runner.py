@@ -22,6 +22,7 @@ from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR,
 from os_tooling.core.versions import Version
 from os_tooling.gate.config import GateConfig
 from os_tooling.gate.release_tree import ReleaseTree
+from os_tooling.gate.requests import RequestsLoader, binaries_of, requests_check
 from os_tooling.gate.results import (
     ERROR,
     FAILING,
@@ -67,6 +68,8 @@ class GateOptions:
     # a green gate must mean every check ran.
     allow_unchecked: bool = False
     notes: list[str] = field(default_factory=list)
+    # where requests.yaml comes from (default: next to the release directories on disk)
+    requests: RequestsLoader | None = None
 
 
 def run_gate(inputs: Sequence[GateInput], options: GateOptions) -> GateResult:
@@ -86,6 +89,7 @@ class _Run:
         self._has_version: dict[Version, bool] = {}
         self._resolved: dict[int, Path] = {}
         self._repo_root = _resolve(options.repo_root) if options.repo_root is not None else None
+        self.requests = options.requests or RequestsLoader(self._repo_root)
 
     # -- the whole run -------------------------------------------------------------------------
     def run(self, inputs: Sequence[GateInput]) -> GateResult:
@@ -105,7 +109,7 @@ class _Run:
             releases.append((item, release))
         answers, similar = self._lookup_images([cr for _, cr in releases if cr.kind == GATEABLE])
         results = [self._result(item, cr, answers, similar) for item, cr in releases]
-        notes = list(self.options.notes)
+        notes = list(self.options.notes) + self.requests.notes
         if not inputs:
             notes.append("no release files to gate")
         return GateResult(results, notes)
@@ -199,6 +203,7 @@ class _Run:
             checks.append(Check(major.name, major.status, major.message, line, column,
                                 major.details))
             checks.append(self._binary_check(cr, tooling, previous, result, line, column))
+        checks.append(self._requests_check(item, cr, tooling))
         if kept is not None:
             checks.append(kept)
         if not self.options.allow_unchecked:
@@ -284,6 +289,13 @@ class _Run:
                                                   c.reason) for c in changes]
             result.tooling_span = (str(previous.tooling), str(tooling))
         return Check(check.name, check.status, check.message, line, column, check.details)
+
+    def _requests_check(self, item: GateInput, cr: ReleaseCR, tooling: Version) -> Check:
+        """The requests of the release's directory (``gate/requests.py``)."""
+        own = self._resolved.get(id(item)) or _resolve(item.path)
+        return requests_check(cr, self.requests.for_release(own, cr),
+                              binaries_of(self.options.tooling, tooling,
+                                          self.options.tooling_missing_reason))
 
     # -- the previous release ------------------------------------------------------------------
     def _previous(self, item: GateInput, cr: ReleaseCR

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.versions import Version
+
+if TYPE_CHECKING:
+    from os_tooling.gate.config import GateConfig
 
 
 @dataclass(frozen=True)
@@ -127,3 +130,52 @@ class GitHubTooling:
         if manifest is None:
             return ManifestAnswer(None, self.repo.problem or f"no manifest for os-tooling {version}")
         return ManifestAnswer(manifest)
+
+
+class LazyTooling:
+    """A tooling source made when first asked: ``bump`` and ``available`` need the binaries of
+    a version only for a binary request, and need no GitHub client otherwise."""
+
+    def __init__(self, make, label: str):
+        self._make = make
+        self._source: ToolingSource | None = None
+        self.label = label
+
+    def _get(self) -> ToolingSource:
+        if self._source is None:
+            self._source = self._make()
+        return self._source
+
+    def has_version(self, version: Version) -> bool:
+        return self._get().has_version(version)
+
+    def tag_of(self, version: Version) -> str | None:
+        return self._get().tag_of(version)
+
+    def newest(self, count: int = 3) -> list[str]:
+        return self._get().newest(count)
+
+    def manifest(self, version: Version) -> ManifestAnswer:
+        return self._get().manifest(version)
+
+
+NO_TOOLING_SOURCE = ("no tooling source to read the binaries from: give --tooling-repo PATH or "
+                     "imageBuilderRepo in the gate config")
+
+
+def tooling_for(tooling_repo: str | None, config: GateConfig) -> ToolingSource | None:
+    """The tooling source of ``bump``/``available``: ``--tooling-repo``, else the gate config's
+    ``imageBuilderRepo`` on GitHub (token from the environment), else none."""
+    manifest_path, tag_prefix = config.tooling_manifest, config.tooling_tag_prefix
+    if tooling_repo:
+        return LocalTooling(tooling_repo, manifest_path, tag_prefix)
+    full_name = config.image_builder_repo
+    if not full_name:
+        return None
+
+    def make() -> ToolingSource:
+        from os_tooling.adapters.github_client import ClientSettings
+
+        return GitHubTooling(full_name, ClientSettings.from_env(), manifest_path, tag_prefix)
+
+    return LazyTooling(make, f"{full_name} on GitHub")

@@ -12,6 +12,8 @@ from __future__ import annotations
 from os_tooling.gate.results import FAILING, GateResult, ReleaseResult
 from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code, plain, table
+from os_tooling.report.requests import markdown_lines as requests_markdown
+from os_tooling.report.requests import text_lines as request_lines
 
 MAX_OK_ROWS = 100  # PR comments are limited to 65536 characters
 _ICONS = {"ok": ":white_check_mark:", "missing": ":x:", "violation": ":x:", "error": ":x:",
@@ -47,6 +49,7 @@ def text(result: GateResult) -> str:
         for c in r.checks:
             where = f" (line {c.line})" if c.line else ""
             lines.append(f"    {c.status:<14} {c.name}: {_plain(c.message)}{where}")
+            lines += request_lines(c)
         if r.binary_changes and r.tooling_span:
             old, new = r.tooling_span
             lines.append(f"    binary changes, os-tooling {_plain(old)} -> {_plain(new)}:")
@@ -113,6 +116,8 @@ def markdown(result: GateResult) -> str:
                              [[md(ch.tool), md_code(ch.old) or "-", md_code(ch.new) or "-",
                                md(ch.level), md(ch.reason)] for ch in r.binary_changes]))
             out.append("")
+
+    out += requests_markdown(result)
 
     not_run = sorted({c.message for r in result.releases for c in r.checks
                       if c.status == "not-run"})

@@ -70,10 +70,13 @@ def markdown(result: PrAvailability) -> str:
         out.append(f"flatcar {md_code(g.flatcar)}, kubernetes {md_code(g.kubernetes)}; "
                    "files: " + ", ".join(f"{md_code(f)} ({md_code(v)})"
                                          for f, v in sorted(g.uses.items())))
+        # versions this release may not take (a rule, not a missing image): marked in the table
+        refused = {p.version for p in g.choice.passed_over
+                   if "no image" not in p.reason and p.reason != "a prerelease"}
         if g.rows:
             rows = []
             for row in g.rows:
-                cells = [md(row.version)]
+                cells = [md(row.version) + (" :no_entry_sign:" if row.version in refused else "")]
                 for p in g.providers:
                     answer = row.providers[p]
                     cells.append(":white_check_mark:" if answer.status == "present"
