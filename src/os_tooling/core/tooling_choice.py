@@ -2,8 +2,9 @@
 
 The newest version whose node image exists for every provider asked about and that the release
 may take (``refuse`` says why not: e.g. a patch or minor cluster release cannot raise
-os-tooling's major, or the version's binaries break a binary request of the release). Prereleases are never chosen. Every newer version that was passed over is
-kept with its reason, so a report can say why the newest image was not taken.
+os-tooling's major, or the version's binaries break a binary request of the release).
+Prereleases are never chosen. Every newer version that was passed over is kept with its reason,
+so a report can say why the newest image was not taken.
 """
 
 from __future__ import annotations
