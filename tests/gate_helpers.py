@@ -42,3 +42,24 @@ def make_tooling_repo(target: Path) -> GitRepo:
 
 def release_files(root: Path) -> list[Path]:
     return sorted(root.rglob("release.yaml"))
+
+
+def make_binaries_repo(target: Path, tags: dict[str, dict[str, tuple[str, list[str]]]]) -> GitRepo:
+    """A capi-image-builder whose tags bake the binaries given: ``{tag: {tool: (version,
+    providers)}}``, oldest tag first; an empty dict is a tag without a manifest."""
+    from tests.conftest import manifest_text
+
+    target.mkdir(parents=True)
+    repo = GitRepo(target)
+    repo.write("README.md", "capi-image-builder (test double)\n")
+    for tag, tools in tags.items():
+        manifest = repo.path / "os-tooling.yaml"
+        if tools:
+            repo.write("os-tooling.yaml", manifest_text(*[
+                {"name": name, "version": version, "providers": providers}
+                for name, (version, providers) in tools.items()]))
+        elif manifest.exists():
+            repo.git("rm", "-q", "os-tooling.yaml")
+        repo.commit(f"release {tag}")
+        repo.tag(tag, f"os-tooling {tag}")
+    return repo

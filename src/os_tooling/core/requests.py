@@ -154,6 +154,12 @@ def _read_entry(doc: yamldoc.Document, path: tuple, entry: object,
     releases, problems = _text_field(doc, (*path, "name"), entry.get("name"),
                                      f"{format_location((*path, 'name'))}", True)
     findings += problems
+    if releases is not None:  # read for every release, as the Go test does, requests or not
+        try:
+            parse_range(releases)
+        except RangeError as exc:
+            findings.append(doc.finding((*path, "name"), f"release range {_short(releases)!r} "
+                                        f"cannot be read: {exc}"))
     requests = entry.get("requests")
     if requests is not None and not isinstance(requests, list):
         findings.append(doc.finding((*path, "requests"), "'requests' must be a list of "
@@ -231,7 +237,8 @@ def applicable(requests: Iterable[Request], release_version: str
                ) -> tuple[list[Applied], list[Finding]]:
     """The requests whose release range contains ``release_version`` (and that do not except
     it), with their version ranges read. A range that cannot be read is a finding: a release
-    range concerns every release, a version range only the releases it applies to."""
+    range concerns every release (``parse_requests`` already refuses such a file), a version
+    range only the releases it applies to."""
     try:
         version = release_semver(release_version)
     except RangeError as exc:
