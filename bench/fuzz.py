@@ -1,5 +1,6 @@
-"""Long fuzz run: random manifests, Release CRs, gate configs, hostile structures (depth, size,
-Markdown and control characters in every string field) and special files through the real CLI.
+"""Long fuzz run: random manifests, Release CRs, gate configs, requests.yaml files, hostile
+structures (depth, size, Markdown and control characters in every string field) and special
+files through the real CLI.
 
     .venv/bin/python bench/fuzz.py --examples 10000
 
@@ -28,6 +29,8 @@ from tests.fuzz_targets import (  # noqa: E402
     manifest_target,
     release_inputs,
     release_target,
+    requests_inputs,
+    requests_target,
     structural_inputs,
     structural_target,
 )
@@ -63,6 +66,7 @@ def main() -> int:
         "manifest": (manifest_inputs, lambda x: manifest_target(x)),
         "release-cr": (release_inputs, lambda x: release_target(*x)),
         "gate-config": (config_inputs, lambda x: config_target(x)),
+        "requests": (requests_inputs, lambda x: requests_target(x)),
         # depth, size, Markdown/control characters in string fields; special files and symlinks
         "structure": (structural_inputs, lambda x: structural_target(x)),
         "file-kinds": (file_kind_inputs, lambda x: file_kind_target(x)),

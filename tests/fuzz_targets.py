@@ -100,6 +100,35 @@ def mutated(text: str):
     return build()
 
 
+# requests.yaml: the real file (with exceptions and an issue), generated ones whose ranges and
+# names come from blang's grammar and around it, and random YAML
+REQUESTS_EXAMPLE = (SAMPLES / "capa" / "requests.yaml").read_text() + (
+    '- name: ">= 34.4.1 || 1.x"\n  requests:\n  - name: containerd\n    version: ">= 1.7.27"\n'
+    "    issue: https://example.invalid/1\n    except:\n    - releaseVersion: v34.4.1\n"
+    "      reason: built before the fix\n")
+_REQUESTS_KEYS = ["releases", "name", "requests", "version", "issue", "except", "releaseVersion",
+                  "reason", "containerd", "teleport"]
+_RANGES = st.one_of(
+    st.sampled_from([">= 34.0.0", "< 35.0.0", ">= 1.7.27", "1.x", "1.2.x", ">1.x", "!=1.2.x",
+                     "~1.2.x", "~1.2.3", ">=1.0.0 || <0.5.0", "||", "", " ", "v34.5.0",
+                     "1.2.x-rc", ">= 1.0.0 || || >= 2.0.0", "9" * 40 + ".0.0", "<=1.+2.x",
+                     ">=9223372036854775807.x", ">= 1.0.0 x", "٣.0.0"]),
+    st.text(alphabet=" <>=!|x0123456789.-+v~^*", max_size=24), st.text(max_size=12))
+_REQUEST_NAMES = st.one_of(st.sampled_from(["containerd", "teleport", "teleprot", "security-bundle",
+                                            "cilium", "cluster-aws", "flatcar", "os-tooling",
+                                            "kubernetes", "image-builder"]),
+                           st.text(max_size=12))
+_REQUEST = st.fixed_dictionaries(
+    {"name": _REQUEST_NAMES, "version": _RANGES},
+    optional={"issue": st.one_of(st.text(max_size=8), st.integers()),
+              "except": st.lists(st.fixed_dictionaries({"releaseVersion": _RANGES},
+                                                       optional={"reason": st.text(max_size=5)}),
+                                 max_size=2)})
+_REQUESTS_DOC = st.fixed_dictionaries({"releases": st.lists(st.fixed_dictionaries(
+    {"name": _RANGES, "requests": st.lists(_REQUEST, max_size=3)}), max_size=4)})
+requests_inputs = st.one_of(_REQUESTS_DOC.map(dump), yaml_tree(_REQUESTS_KEYS).map(dump),
+                            mutated(REQUESTS_EXAMPLE), st.binary(max_size=200))
+
 manifest_inputs = st.one_of(yaml_tree(_MANIFEST_KEYS).map(dump), mutated(EXAMPLE), st.binary(max_size=200))
 release_inputs = st.tuples(st.sampled_from(SAMPLE_TEXTS), st.one_of(
     st.none(), yaml_tree(_CR_KEYS).map(dump), st.binary(max_size=120)))
@@ -141,6 +170,61 @@ def release_target(sample: tuple[str, str], replacement: str | bytes | None, mut
         return [run_cli(["gate", relative, "--repo-root", str(root), "--catalog", str(catalog), "--format", fmt])
                 for fmt in ("json", "markdown")] + [
             run_cli(["gate", str(root / relative), "--repo-root", str(root), "--catalog", str(catalog)])]
+
+
+_TOOLING: list[Path] = []
+
+
+def _tooling_repo() -> Path:
+    """A capi-image-builder with tags v1.31.0 and v1.33.1 (made once per process)."""
+    if not _TOOLING:
+        import atexit
+        import shutil
+        import subprocess
+
+        folder = Path(tempfile.mkdtemp(prefix="fuzz-tooling-"))
+        atexit.register(shutil.rmtree, folder, True)
+
+        def git(*args: str) -> None:
+            subprocess.run(["git", "-c", "user.email=f@example.invalid", "-c", "user.name=f",
+                            "-c", "commit.gpgsign=false", "-c", "tag.gpgsign=false", *args],
+                           cwd=folder, check=True, capture_output=True)
+
+        git("init", "-q")
+        for tag, containerd in (("v1.31.0", "v1.7.24"), ("v1.33.1", "v1.7.27")):
+            (folder / "os-tooling.yaml").write_text(
+                "tools:\n  - name: containerd\n    # renovate: datasource=github-releases "
+                f"depName=containerd/containerd\n    version: {containerd}\n"
+                "    providers: [capa, eks, capz]\n")
+            git("add", "-A")
+            git("commit", "-q", "-m", tag)
+            git("tag", tag)
+        _TOOLING.append(folder)
+    return _TOOLING[0]
+
+
+def requests_target(text: str | bytes) -> list[Outcome]:
+    """A requests.yaml next to the real capa releases: the gate (every format, with and without
+    a tooling source) and bump's requests rule."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for other, other_text in SAMPLE_TEXTS:
+            if other.startswith("capa/"):
+                _write(root / other, other_text)
+        _write(root / "capa" / "requests.yaml", text)
+        catalog = root / "images.json"
+        catalog.write_text(json.dumps({"capa": [
+            "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs",
+            "flatcar-stable-4593.2.2-kube-1.34.7-tooling-1.31.0-gs"]}))
+        files = [str(root / "capa" / v / "release.yaml") for v in ("v34.4.1", "v34.5.0")]
+        common = ["--repo-root", str(root), "--catalog", str(catalog)]
+        outcomes = [run_cli(["gate", *files, *common, "--tooling-repo", str(_tooling_repo()),
+                             "--format", fmt]) for fmt in ("json", "markdown", "text")]
+        outcomes.append(run_cli(["gate", *files, *common, "--no-tooling-checks"]))
+        outcomes.append(run_cli(["bump", files[1], "--to-tooling", "1.31.0", "--dry-run",
+                                 "--catalog", str(catalog), "--tooling-repo", str(_tooling_repo()),
+                                 "--format", "json"]))
+        return outcomes
 
 
 def config_target(text: str | bytes) -> list[Outcome]:

@@ -13,6 +13,8 @@ from tests.fuzz_targets import (
     mutated,
     release_inputs,
     release_target,
+    requests_inputs,
+    requests_target,
     run_cli,
     structural_inputs,
     structural_target,
@@ -33,6 +35,12 @@ def assert_clean(outcomes):
 @given(manifest_inputs)
 def test_fuzz_manifests(text):
     assert_clean(manifest_target(text))
+
+
+@BUDGET
+@given(requests_inputs)
+def test_fuzz_requests_files_through_the_gate(text):
+    assert_clean(requests_target(text))
 
 
 @BUDGET

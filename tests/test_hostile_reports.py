@@ -59,6 +59,8 @@ PIECES = [
     "| --- |",
 ]
 HOSTILE = " ".join(PIECES)
+# within the length of a name (a request's name is at most 253 characters)
+SHORT_HOSTILE = " ".join(PIECES[i] for i in (0, 3, 5, 6, 12, 14, 16, 17, 20, 23, 24))
 # a file or directory name: the same without "/" (and shorter than NAME_MAX)
 PATH_PART = ("p|q `r|s` <i> @team www.evil.example m@evil.example #1 [l](x) \x1b[2K\u202e"
              "\nFORGED path")
@@ -249,6 +251,13 @@ def releases(tmp_path, monkeypatch) -> Path:
     write("capa/v34.5.0/release.yaml", text
           .replace("name: os-tooling\n    version: 1.33.1", "name: os-tooling\n    version: 1.1.0"))
     assert "version: 1.1.0" in (root / "capa/v34.5.0/release.yaml").read_text()
+    # requests with hostile names, ranges and issues: a binary request naming nothing, one the
+    # hostile-but-valid teleport version satisfies, and a range that cannot be read
+    write("capa/requests.yaml", "releases:\n- name: '>= 34.0.0'\n  requests:\n"
+          f"  - name: {quoted(SHORT_HOSTILE)}\n    version: '>= 1.0.0'\n"
+          f"    issue: {quoted(HOSTILE)}\n"
+          "  - name: teleport\n    version: '>= 17.0.0'\n"
+          f"- name: '>= 34.5.0'\n  requests:\n  - name: cilium\n    version: {quoted(HOSTILE)}\n")
     (tmp_path / "catalog.yaml").write_text(yaml.safe_dump(CATALOG_NAMES))
     return root
 
@@ -279,7 +288,11 @@ def test_gate(cli, releases, tooling):
     page = check_markdown(out["markdown"])
     shown = "".join(page.text)
     assert "Binary changes" in shown and "Skipped" in shown and "Problems" in shown
+    assert "Requests" in shown and "FORGED" in shown  # the requests' table, hostile text shown
     data = json.loads(out["json"])
+    requests = [c for r in data["releases"] for c in r["checks"] if c["name"] == "requests"]
+    assert {c["status"] for c in requests} == {"violation", "error"}
+    assert SHORT_HOSTILE in {i["name"] for c in requests for i in c.get("requests", [])}
     assert {r["status"] for r in data["releases"]} >= {"error", "skipped"}
     for a in data.get("annotations") or []:  # what the action turns into ::error commands
         check_text(plain(a.get("message")))

@@ -304,7 +304,8 @@ def test_reports_show_each_request(cli, tmp_path, tooling):
     files = ["capa/v34.4.1/release.yaml", "capa/v34.5.0/release.yaml"]
     text = gate(cli, root, "--tooling-repo", tooling, files=files, fmt="text").out
     assert ("      violation  containerd >= 1.7.27 (releases >= 34.4.1): found v1.7.24 (binary "
-            "of os-tooling 1.31.0)") in text
+            "of os-tooling 1.31.0) [issue: https://github.com/containerd/containerd/security/"
+            "advisories/GHSA-0000]") in text
     assert "      ok         security-bundle >= 1.17.1 < 1.18.0 (releases >= 34.2.0 < 35.0.0): " \
            "found 1.17.1 (app)" in text
     md = gate(cli, root, "--tooling-repo", tooling, files=files, fmt="markdown").out
@@ -312,7 +313,11 @@ def test_reports_show_each_request(cli, tmp_path, tooling):
     # grouped under each release, the failing one first
     assert section.index("`aws-34.4.1`") < section.index("`aws-34.5.0`")
     assert ("| `containerd` | &gt;= 1.7.27 | &gt;= 34.4.1 | `v1.7.24` | binary of os-tooling "
-            "1.31.0 | :x: violation | - |") in section
+            "1.31.0 | :x: violation | issue: https:&#8203;//github.com/containerd/containerd/"
+            "security/advisories/GHSA-0000 |") in section
+    # failing requests first in their release's table
+    table_434 = section.split("`aws-34.5.0`")[0]
+    assert table_434.index("`containerd`") < table_434.index("`security-bundle`")
     assert "| `security-bundle` | &gt;= 1.17.1 &lt; 1.18.0 |" in section
 
 
@@ -457,3 +462,118 @@ def test_an_unchanged_file_is_read_once(cli, tmp_path, tooling):
     assert check["requests_changed"] is False and check["requests_files"] == ["capa/requests.yaml"]
     assert all(i["origin"] is None for i in check["requests"])
     assert not any("requests.yaml" in n for n in data["notes"])
+
+
+# -- bump and available: an os-tooling version whose binaries break a request -----------------------
+FLATCAR, KUBE = "4593.2.4", "1.34.10"  # capa/v34.5.0 of the sample (os-tooling 1.33.1)
+NEWER = {  # newer tags: 1.36.0 regresses containerd below the floor, 1.35.0 does not
+    **{t: v for t, v in TAGS.items() if t in ("v1.31.0", "v1.33.1")},
+    "v1.34.0": {"containerd": ("v1.7.28", ["capa", "eks", "capz"]), "teleport": ("17.5.0", ALL)},
+    "v1.35.0": {"containerd": ("v1.7.29", ["capa", "eks", "capz"]), "teleport": ("17.6.0", ALL)},
+    "v1.36.0": {"containerd": ("v1.7.20", ["capa", "eks", "capz"]), "teleport": ("17.7.0", ALL)},
+}
+FLOOR = ('releases:\n- name: ">= 34.5.0"\n  requests:\n  - name: containerd\n'
+         '    version: ">= 1.7.27"\n')
+
+
+@pytest.fixture(scope="module")
+def newer_tooling(tmp_path_factory) -> Path:
+    return make_binaries_repo(tmp_path_factory.mktemp("newer") / "capi-image-builder", NEWER).path
+
+
+@pytest.fixture
+def images(tmp_path) -> Path:
+    path = tmp_path / "images.json"
+    path.write_text(json.dumps({"capa": [f"flatcar-stable-{FLATCAR}-kube-{KUBE}-tooling-{v}-gs"
+                                         for v in ("1.33.1", "1.34.0", "1.35.0", "1.36.0")]}))
+    return path
+
+
+def tooling_in(path: Path) -> str:
+    return path.read_text().split("name: os-tooling\n", 1)[1].split("version: ", 1)[1].split("\n")[0]
+
+
+def test_bump_refuses_a_version_whose_binaries_break_a_request(cli, tmp_path, newer_tooling,
+                                                                images):
+    root = tmp_path / "releases"
+    shutil.copytree(SAMPLES / "capa", root / "capa")
+    (root / "capa/requests.yaml").write_text(FLOOR)
+    target = root / "capa/v34.5.0/release.yaml"
+    args = ("--catalog", images, "--tooling-repo", newer_tooling)
+    refused = cli("bump", target, "--to-tooling", "1.36.0", *args)
+    assert refused.code == 1 and target.read_text().count("version: 1.33.1") == 1
+    assert ("refusing to set os-tooling 1.36.0: breaks request containerd >= 1.7.27 (for "
+            "releases >= 34.5.0; ") in refused.err
+    assert "found v1.7.20 (binary of os-tooling 1.36.0)" in refused.err
+    # the newest version that keeps the request is taken
+    latest = cli("bump", target, "--latest", *args, "--format", "json")
+    assert latest.code == 0, latest.err
+    assert json.loads(latest.out)["to"] == "1.35.0" and tooling_in(target) == "1.35.0"
+    assert cli("bump", target, "--to-tooling", "1.34.0", *args).code == 0
+    forced = cli("bump", target, "--to-tooling", "1.36.0", *args, "--force")
+    assert forced.code == 0 and tooling_in(target) == "1.36.0"
+    # without a tooling source the binary request cannot be checked: refused (fails closed)
+    target.write_text(target.read_text().replace("version: 1.36.0", "version: 1.33.1"))
+    blind = cli("bump", target, "--to-tooling", "1.35.0", "--catalog", images)
+    assert blind.code == 1 and "no tooling source" in blind.err
+    # a release the floor does not cover takes any version
+    (root / "capa/requests.yaml").write_text(FLOOR.replace(">= 34.5.0", ">= 34.6.0"))
+    assert cli("bump", target, "--to-tooling", "1.36.0", "--catalog", images).code == 0
+
+
+def release_pr_repo(tmp_path) -> GitRepo:
+    """main: the sample with the containerd floor; a release PR adds capa/v34.6.0."""
+    repo = GitRepo(tmp_path / "releases")
+    shutil.copytree(SAMPLES, repo.path, dirs_exist_ok=True)
+    repo.write("capa/requests.yaml", FLOOR)
+    repo.commit("published")
+    repo.git("checkout", "-q", "-b", "release-v34.6.0")
+    repo.write("capa/v34.6.0/release.yaml", (repo.path / "capa/v34.5.0/release.yaml").read_text()
+               .replace("aws-34.5.0", "aws-34.6.0"))
+    repo.commit("Add release v34.6.0")
+    return repo
+
+
+def test_release_pr_bump_and_available_pass_over_versions_that_break_a_request(
+        cli, tmp_path, newer_tooling, images):
+    repo = release_pr_repo(tmp_path)
+    added = repo.path / "capa/v34.6.0/release.yaml"
+    args = ("--base-ref", "main", "--repo-root", repo.path, "--catalog", images)
+    md = cli("available", *args, "--tooling-repo", newer_tooling, "--format", "markdown")
+    assert md.code == 0, md.err
+    assert "| 1.36.0 :no_entry_sign: |" in md.out and "| 1.35.0 |" in md.out
+    assert "- not `1.36.0`: breaks request containerd &gt;= 1.7.27" in md.out
+    data = json.loads(cli("available", *args, "--tooling-repo", newer_tooling,
+                          "--format", "json").out)
+    [release] = data["releases"]
+    assert release["latest"] == "1.35.0"
+    assert "found v1.7.20 (binary of os-tooling 1.36.0)" in release["passed_over"][0]["reason"]
+
+    result = cli("bump", *args, "--tooling-repo", newer_tooling, "--latest", "--format", "json")
+    assert result.code == 0, result.out
+    [bumped] = json.loads(result.out)["releases"]
+    assert (bumped["from"], bumped["to"], bumped["status"]) == ("1.33.1", "1.35.0", "bumped")
+    assert [p["version"] for p in bumped["passed_over"]] == ["1.36.0"]
+    assert tooling_in(added) == "1.35.0"
+    # --to-tooling: refused (nothing written) unless --force
+    refused = cli("bump", *args, "--tooling-repo", newer_tooling, "--to-tooling", "1.36.0",
+                  "--format", "json")
+    assert refused.code == 1 and tooling_in(added) == "1.35.0"
+    assert "breaks request containerd" in json.loads(refused.out)["releases"][0]["reason"]
+    assert cli("bump", *args, "--tooling-repo", newer_tooling, "--to-tooling", "1.36.0",
+               "--force").code == 0
+    assert tooling_in(added) == "1.36.0"
+    # the PR cannot escape the floor by dropping it from its own requests.yaml
+    added.write_text(added.read_text().replace("version: 1.36.0", "version: 1.33.1"))
+    (repo.path / "capa/requests.yaml").write_text("releases: []\n")
+    repo.commit("drop the floor")
+    result = cli("bump", *args, "--tooling-repo", newer_tooling, "--latest", "--format", "json")
+    [bumped] = json.loads(result.out)["releases"]
+    assert (bumped["to"], bumped["status"]) == ("1.35.0", "bumped")
+    assert "this change edits capa/requests.yaml" in " ".join(json.loads(result.out)["notes"])
+    added.write_text(added.read_text().replace("version: 1.35.0", "version: 1.33.1"))
+    # no tooling source: versions whose binaries a binary request needs are not taken
+    blind = cli("bump", *args, "--latest", "--format", "json")
+    [bumped] = json.loads(blind.out)["releases"]
+    assert blind.code == 1 and bumped["status"] == "refused"
+    assert all("no tooling source" in p["reason"] for p in bumped["passed_over"])

@@ -5,8 +5,10 @@ import argparse
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit_report
 
 HELP = ("gate Release CRs: their node images must exist, os-tooling must be a release, a "
-        "patch or minor release must not raise a major, and a published release (one that "
-        "exists at --base-ref or the PR's base) keeps its node image (exit 1 on findings)")
+        "patch or minor release must not raise a major, an active release meets the requests "
+        "of its directory's requests.yaml (components, apps and baked binaries), and a "
+        "published release (one that exists at --base-ref or the PR's base) keeps its node "
+        "image (exit 1 on findings)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,9 +39,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
     add_github_arguments(parser)
     parser.add_argument("--no-tooling-checks", action="store_true",
-                        help="accept that the os-tooling release and binary-major checks cannot run "
-                             "(no --tooling-repo and no imageBuilderRepo): they are reported as "
-                             "not-run instead of failing the release")
+                        help="accept that the os-tooling release, binary-major and binary "
+                             "request checks cannot run (no --tooling-repo and no "
+                             "imageBuilderRepo): they are reported as not-run instead of failing "
+                             "the release")
     add_format(parser)
 
 

@@ -37,6 +37,8 @@ def text_lines(check: Check) -> list[str]:
         found = (f"found {plain(item.get('found'))} ({plain(_where(item))})"
                  if item.get("found") is not None else "not found")
         origin = f" [{_ORIGIN[item['origin']]}]" if item.get("origin") in _ORIGIN else ""
+        if item.get("issue"):
+            origin += f" [issue: {plain(item.get('issue'))}]"
         out.append(f"      {plain(item.get('status')):<10} {plain(item.get('name'))} "
                    f"{plain(item.get('range'))} (releases {plain(item.get('releases'))}): "
                    f"{found}{origin}")
@@ -66,10 +68,14 @@ def _release_table(release: ReleaseResult, check: Check) -> list[str]:
     changed = " (edited by this change: its requests and the base's apply)" \
         if check.details.get("requests_changed") else ""
     rows = []
-    for item in _requests_of(check):
+    items = _requests_of(check)  # failing requests first, each group in the file's order
+    for item in [i for i in items if i.get("status") != "ok"] + [i for i in items
+                                                                 if i.get("status") == "ok"]:
         status = str(item.get("status"))
         found = md_code(item.get("found")) if item.get("found") is not None else "-"
         note = md(_ORIGIN.get(str(item.get("origin")), ""))
+        if item.get("issue"):
+            note = (note + "; " if note else "") + "issue: " + md(item.get("issue"))
         similar = item.get("similar") or []
         if similar:
             note = (note + "; " if note else "") + "did you mean " + ", ".join(
