@@ -577,3 +577,13 @@ def test_release_pr_bump_and_available_pass_over_versions_that_break_a_request(
     [bumped] = json.loads(blind.out)["releases"]
     assert blind.code == 1 and bumped["status"] == "refused"
     assert all("no tooling source" in p["reason"] for p in bumped["passed_over"])
+
+
+def test_the_action_gives_available_the_tooling_repo():
+    from os_tooling.action.commands import available_argv
+    from os_tooling.action.event import Event
+    from os_tooling.action.inputs import Inputs
+
+    argv = available_argv(Inputs({"INPUT_BASE-REF": "origin/main", "INPUT_TOOLING-REPO": "cib"}),
+                          Event())
+    assert argv[:2] == ["available", "--base-ref=origin/main"] and "--tooling-repo=cib" in argv
