@@ -183,10 +183,15 @@ def _requests_rule(release, file: str, tooling_repo: str | None, config):
     ``requests.yaml`` (next to the release directories) that the version's binaries break."""
     from pathlib import Path
 
+    from os_tooling.adapters.files import repository_root
     from os_tooling.gate.requests import RequestsLoader, binaries_of, binary_refusal
     from os_tooling.gate.tooling import NO_TOOLING_SOURCE, tooling_for
 
-    sources = RequestsLoader().for_release(Path(file).resolve(), release)
+    path = Path(file).resolve()
+    top = repository_root(path.parent)  # the git repository; else the folder of the layout
+    if not (top / ".git").exists() and release.path is not None:
+        top = path.parents[3 if release.path.archived else 2]
+    sources = RequestsLoader(top).for_release(path, release)
     tooling = tooling_for(tooling_repo, config)
     return lambda version: binary_refusal(release, sources,
                                           binaries_of(tooling, version, NO_TOOLING_SOURCE))
