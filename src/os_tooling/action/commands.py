@@ -1,9 +1,10 @@
 """What the action does per command: one entry of COMMANDS each.
 
 An entry turns the inputs and the event into CLI arguments (the action runs the very same
-``os-tooling`` commands in-process), and turns the command's JSON report back into step
-outputs and annotations. Options are always passed as ``--name=value`` so that an input
-starting with ``-`` stays a value; nothing ever goes through a shell.
+``os-tooling`` commands in-process, once: every report format comes from that one run), and
+turns the command's JSON report into step outputs and annotations. Options are always passed
+as ``--name=value`` so that an input starting with ``-`` stays a value; nothing ever goes
+through a shell.
 """
 
 from __future__ import annotations
@@ -28,9 +29,7 @@ class ActionCommand:
     argv: Callable[[Inputs, Event], list[str]]  # CLI arguments, without --format
     outputs: Callable[[dict], dict[str, str]] = lambda data: {}
     annotations: Callable[[dict], list[Annotation]] = lambda data: []
-    read_only: bool = True  # safe to run once per report format
     comment: bool = False  # can post the sticky PR comment
-    markdown: Callable[[dict], str] | None = None  # for commands that run only once
     # after a successful run: act on the report (e.g. commit), return more outputs
     after: Callable[[Runner, Inputs, Event, dict], dict[str, str]] | None = None
 
@@ -159,19 +158,6 @@ def release_outputs(data: dict) -> dict[str, str]:
             "next-version": _text(data.get("version") or data.get("previous_version"))}
 
 
-def release_markdown(data: dict) -> str:
-    from os_tooling.report.escape import md
-
-    notes = data.get("notes")
-    if isinstance(notes, str) and notes.strip() and data.get("version"):
-        prefix = "> Dry run: nothing was tagged or published.\n\n" if data.get("dry_run") else ""
-        return prefix + notes  # the release notes, escaped where they were written
-    outcome = md(str(data.get("outcome", "")).replace("-", " "))
-    lines = [f"### os-tooling release: {outcome}"]
-    lines += [f"\n> {md(m)}" for m in data.get("messages") or []]
-    return "\n".join(lines)
-
-
 def release_annotations(data: dict) -> list[Annotation]:
     if data.get("released") is True and data.get("tag"):
         verb = "released" if data.get("outcome") == "released" else str(data.get("outcome"))
@@ -254,12 +240,6 @@ def bump_outputs(data: dict) -> dict[str, str]:
     return {"changed": "true" if changed else "false"}
 
 
-def bump_markdown(data: dict) -> str:
-    from os_tooling.report.bump import markdown_from_json
-
-    return markdown_from_json(data)
-
-
 def bump_annotations(data: dict) -> list[Annotation]:
     out = []
     for release in data.get("releases") or []:
@@ -332,27 +312,17 @@ def build_matrix_annotations(data: dict) -> list[Annotation]:
     return out
 
 
-def _report(name: str) -> Callable[[dict], str]:
-    def render(data: dict) -> str:  # from the JSON report: the command runs once
-        from os_tooling.report import build
-
-        return getattr(build, name)(data)
-    return render
-
-
 COMMANDS: dict[str, ActionCommand] = {
     "validate": ActionCommand(validate_argv, annotations=validate_annotations, comment=True),
     "plan": ActionCommand(plan_argv, plan_outputs, plan_annotations, comment=True),
     "gate": ActionCommand(gate_argv, annotations=gate_annotations, comment=True),
-    "release": ActionCommand(release_argv, release_outputs, release_annotations,
-                             read_only=False, markdown=release_markdown),
+    "release": ActionCommand(release_argv, release_outputs, release_annotations),
     "describe": ActionCommand(describe_argv),
     "diff": ActionCommand(diff_argv),
     "available": ActionCommand(available_argv, comment=True),
-    "bump": ActionCommand(bump_argv, bump_outputs, bump_annotations, read_only=False,
-                          comment=True, markdown=bump_markdown, after=bump_commit),
-    "build-vars": ActionCommand(build_vars_argv, build_vars_outputs,
-                                markdown=_report("vars_markdown")),
+    "bump": ActionCommand(bump_argv, bump_outputs, bump_annotations, comment=True,
+                          after=bump_commit),
+    "build-vars": ActionCommand(build_vars_argv, build_vars_outputs),
     "build-matrix": ActionCommand(build_matrix_argv, build_matrix_outputs,
-                                  build_matrix_annotations, markdown=_report("matrix_markdown")),
+                                  build_matrix_annotations),
 }

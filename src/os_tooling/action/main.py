@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from os_tooling.action.commands import COMMANDS, OUTPUTS, ActionCommand
+from os_tooling.action.commands import COMMANDS, OUTPUTS
 from os_tooling.action.event import read_event
 from os_tooling.action.inputs import Inputs
 from os_tooling.action.runner import Annotation, Runner
@@ -37,7 +37,7 @@ def main() -> int:
 
 
 def run(runner: Runner, inputs: Inputs, token: str) -> int:
-    from os_tooling.action.cli_run import run_cli
+    from os_tooling.action.cli_run import run_once
 
     name = inputs.get("command")
     if not name:
@@ -57,19 +57,15 @@ def run(runner: Runner, inputs: Inputs, token: str) -> int:
     argv = spec.argv(inputs, event)  # the GitHub client reads the token from INPUT_TOKEN
 
     with runner.group(f"os-tooling {name}"):
-        result = run_cli(_with_format(argv, "json"))
+        result = run_once(argv)  # once: every format below is rendered from this outcome
         if result.err.strip():
             runner.log_untrusted(result.err)
-        data = _json(result.out) if result.code in (EXIT_OK, EXIT_FINDING) else None
-        if data is None:
+        outcome = result.outcome
+        data = outcome.data() if result.code in (EXIT_OK, EXIT_FINDING) else None
+        if not isinstance(data, dict):
             return _failed(runner, name, result.code, result.err)
-        markdown = _markdown(spec, argv, data, run_cli)
-        if log_format == "json":
-            runner.log_untrusted(result.out)
-        elif log_format == "markdown" or not spec.read_only:
-            runner.log_untrusted(markdown)
-        else:
-            runner.log_untrusted(run_cli(_with_format(argv, "text")).out)
+        markdown = (outcome.render("markdown") or "").rstrip("\n")
+        runner.log_untrusted(outcome.render(log_format) or "")
 
     for annotation in spec.annotations(data):
         runner.annotate(annotation)
@@ -89,19 +85,6 @@ def run(runner: Runner, inputs: Inputs, token: str) -> int:
     elif inputs.flag("comment"):
         runner.log(f"note: {name} does not post PR comments; the report is in the step summary")
     return result.code
-
-
-def _markdown(spec: ActionCommand, argv: list[str], data: dict, run_cli) -> str:
-    if spec.markdown is not None:
-        return spec.markdown(data)
-    if spec.read_only:
-        return run_cli(_with_format(argv, "markdown")).out.rstrip("\n")
-    return "```json\n" + json.dumps(data, indent=2).replace("`", "'") + "\n```"
-
-
-def _with_format(argv: list[str], fmt: str) -> list[str]:
-    """``--format`` right after the subcommand (later arguments may follow a ``--``)."""
-    return [argv[0], f"--format={fmt}", *argv[1:]]
 
 
 def _failed(runner: Runner, name: str, code: int, err: str) -> int:
@@ -130,14 +113,6 @@ def _finish_outputs(runner: Runner, code: int) -> None:
         runner.set_outputs(outputs)
     except OSError:
         pass
-
-
-def _json(text: str) -> dict | None:
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _bool(value: bool) -> str:

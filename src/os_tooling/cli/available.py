@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit_report
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, report_outcome
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("list the os-tooling versions whose node images exist for every requested provider, "
@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
     from os_tooling.discovery import discover
     from os_tooling.errors import UsageError
     from os_tooling.gate.config import resolve_config
@@ -51,11 +51,10 @@ def run(args: argparse.Namespace) -> int:
         result = discover(args.flatcar, args.kubernetes, providers, config)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    emit_report(args.format, report, result)
-    return EXIT_OK if result.newest is not None else EXIT_FINDING
+    return report_outcome(EXIT_OK if result.newest is not None else EXIT_FINDING, report, result)
 
 
-def _run_release_pr(args: argparse.Namespace) -> int:
+def _run_release_pr(args: argparse.Namespace):
     from pathlib import Path
 
     from os_tooling.adapters import git
@@ -74,5 +73,4 @@ def _run_release_pr(args: argparse.Namespace) -> int:
     result = release_pr_availability(repo_root, args.base_ref, config,
                                      tooling_for(args.tooling_repo, config))
     result.notes += notes
-    emit_report(args.format, report, result)
-    return EXIT_OK if result.ok else EXIT_FINDING
+    return report_outcome(EXIT_OK if result.ok else EXIT_FINDING, report, result)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit, emit_error, emit_json
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("the node images an os-tooling version needs: one per distinct provider, flatcar and "
@@ -46,11 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "$GITHUB_OUTPUT, for strategy.matrix: ${{ fromJSON(...) }})")
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
     from os_tooling.building.matrix import build_matrix, directories_for
     from os_tooling.building.releases import ReleasesReadError
     from os_tooling.errors import UsageError
     from os_tooling.gate.config import resolve_config
+    from os_tooling.report import build as report
+    from os_tooling.report.reporter import Outcome, failed
 
     if args.ref and not args.releases_github:
         raise UsageError("--ref needs --releases-github (a local --releases folder is read as "
@@ -61,27 +63,28 @@ def run(args: argparse.Namespace) -> int:
         tooling, tooling_label = _tooling_version(args, config)
         listing = _listing(args, directories_for(providers))
     except ReleasesReadError as exc:
-        emit_error("build-matrix", exc)
-        return EXIT_FINDING
+        return failed(EXIT_FINDING, exc)
     result = build_matrix(listing, tooling, tooling_label, config, providers,
                           args.include_existing)
-    data = result.to_json()
-    if args.format == "json":
-        emit_json(data)
-    elif args.format == "github":
-        import json
+    return Outcome(EXIT_OK if result.ok else EXIT_FINDING, result, report.MATRIX)
 
-        from os_tooling.adapters.github_output import write_outputs
-        from os_tooling.report.escape import json_text
 
-        matrix = json_text(json.dumps({"include": data["include"]}, ensure_ascii=False))
-        write_outputs({"matrix": matrix, "tooling": result.tooling})
-        emit(f"matrix={matrix}\ntooling={result.tooling}")
-    else:
-        from os_tooling.report import build as report
+def present(args: argparse.Namespace, outcome) -> None:
+    """The report formats as every command; github writes the matrix to $GITHUB_OUTPUT."""
+    from os_tooling.cli.common import print_outcome
 
-        emit(report.matrix_markdown(data) if args.format == "markdown" else report.matrix_text(data))
-    return EXIT_OK if result.ok else EXIT_FINDING
+    if args.format != "github" or outcome.result is None:
+        print_outcome(args, outcome)
+        return
+    import json
+
+    from os_tooling.adapters.github_output import write_outputs
+    from os_tooling.report.escape import json_text
+
+    result = outcome.result
+    matrix = json_text(json.dumps({"include": result.to_json()["include"]}, ensure_ascii=False))
+    write_outputs({"matrix": matrix, "tooling": result.tooling})
+    emit(f"matrix={matrix}\ntooling={result.tooling}")
 
 
 def _listing(args: argparse.Namespace, directories: list[str]):

@@ -36,44 +36,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "NAME=value lines) or github (step outputs to $GITHUB_OUTPUT)")
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
     from os_tooling.cli.describe import Missing
     from os_tooling.core.build_inputs import BuildInputsError, build_vars
+    from os_tooling.report import build as report
+    from os_tooling.report.reporter import Outcome, failed
 
     try:
         manifest, version, tag, label = _load(args)
     except Missing as exc:
-        emit_error("build-vars", exc)
-        return EXIT_FINDING
+        return failed(EXIT_FINDING, exc)
     try:
         result = build_vars(manifest, args.provider, version)
     except BuildInputsError as exc:
-        emit_error("build-vars", f"{label}: {exc}")
-        return EXIT_FINDING
+        return failed(EXIT_FINDING, f"{label}: {exc}")
     data = {**result.to_json(), "env": dict(result.env()), "tag": tag, "source": label}
-    if args.format == "json":
-        emit_json(data)
-    elif args.format == "packer":
+    return Outcome(EXIT_OK, report.BuiltVars(data, result), report.VARS)
+
+
+def present(args: argparse.Namespace, outcome) -> None:
+    """The report formats as every command; packer, env and github from the same result."""
+    from os_tooling.cli.common import print_outcome
+
+    if args.format in ("text", "json", "markdown") or outcome.result is None:
+        print_outcome(args, outcome)
+        return
+    result = outcome.result.inputs
+    if args.format == "packer":
         emit_json(result.packer())
     elif args.format == "env":
         emit(env_lines(result.env()))
-    elif args.format == "github":
+    else:  # github
         from os_tooling.adapters.github_output import write_outputs
 
         pairs = result.env()
         write_outputs(dict(pairs))
         emit(env_lines(pairs))
-    elif args.format == "markdown":
-        from os_tooling.report.build import vars_markdown
-
-        emit(vars_markdown(data))
-    else:
-        from os_tooling.report.build import vars_text
-
-        emit(vars_text(data))
-    if args.format not in ("text", "json", "markdown") and not result.tools:
+    if not result.tools:
         emit_error("build-vars", f"note: no tool of the manifest is for {args.provider}")
-    return EXIT_OK
 
 
 def env_lines(pairs: list[tuple[str, str]]) -> str:

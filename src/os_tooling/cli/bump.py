@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit, emit_error, emit_json, emit_report
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, report_outcome
 
 HELP = ("set the os-tooling component of a Release CR (only the version string changes), "
         "refusing a version whose node image does not exist or whose binaries break a binary "
@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
     from os_tooling.errors import UsageError
 
     if args.base_ref is not None and args.file is not None:
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     return _run_file(args)
 
 
-def _run_release_pr(args: argparse.Namespace) -> int:
+def _run_release_pr(args: argparse.Namespace):
     from pathlib import Path
 
     from os_tooling.adapters import git
@@ -84,11 +84,10 @@ def _run_release_pr(args: argparse.Namespace) -> int:
                if args.tooling_repo else None)
     result = bump_added_releases(request, changes)
     result.notes += notes
-    emit_report(args.format, report, result)
-    return EXIT_OK if result.ok else EXIT_FINDING
+    return report_outcome(EXIT_OK if result.ok else EXIT_FINDING, report, result)
 
 
-def _run_file(args: argparse.Namespace) -> int:
+def _run_file(args: argparse.Namespace):
     from os_tooling.adapters.files import read_text, replace_text
     from os_tooling.backends import make_store
     from os_tooling.core.cr_edit import EditError, set_component_version
@@ -159,23 +158,10 @@ def _run_file(args: argparse.Namespace) -> int:
     result = {"file": args.file, "provider": provider, "from": old, "to": target.core,
               "image": ref.name, "image_exists": exists, "changed": changed,
               "written": changed and not args.dry_run, "binary_changes": binaries}
-    if args.format == "json":
-        emit_json(result)
-    else:
-        verb = "would set" if args.dry_run else "set"
-        lines = [f"{args.file}: os-tooling already {old}" if not changed
-                 else f"{args.file}: {verb} os-tooling {old} -> {target.core}"]
-        lines.append(f"image {ref.name}: " + ("exists" if exists else "MISSING (--force)"))
-        lines += binaries
-        if args.format == "markdown":
-            from os_tooling.report.escape import md
+    from os_tooling.report import bump as report
+    from os_tooling.report.reporter import Outcome
 
-            emit("\n".join(f"- {md(line)}" for line in lines))
-        else:
-            from os_tooling.report.escape import lines as text_lines
-
-            emit(text_lines(lines))
-    return EXIT_OK
+    return Outcome(EXIT_OK, result, report.FILE_REPORTER)
 
 
 def _requests_rule(release, file: str, tooling_repo: str | None, config):
@@ -217,8 +203,10 @@ def _binary_changes(tooling_repo: str | None, old: str, new: str) -> list[str]:
     return diff_lines(before, after, changes)
 
 
-def _fail(args: argparse.Namespace, message: str) -> int:
-    if args.format == "json":
-        emit_json({"file": args.file, "changed": False, "error": message})
-    emit_error("bump", message)
-    return EXIT_FINDING
+def _fail(args: argparse.Namespace, message: str):
+    """A refused bump of one file: the JSON report says why; text and Markdown print nothing
+    but the line on stderr."""
+    from os_tooling.report.reporter import Outcome, Reporter
+
+    return Outcome(EXIT_FINDING, {"file": args.file, "changed": False, "error": message},
+                   Reporter(json=dict), [message])

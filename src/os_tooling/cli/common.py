@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import sys
 
+from os_tooling.report.reporter import FORMATS
+
 EXIT_OK = 0
 EXIT_FINDING = 1
 EXIT_USAGE = 2
-FORMATS = ("text", "json", "markdown")
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:
@@ -40,14 +41,21 @@ def emit_error(command: str, message: object) -> None:
     print(f"os-tooling {command}: {one_line(message)}", file=sys.stderr)
 
 
-def emit_report(fmt: str, report: object, result: object) -> None:
-    """Print ``result`` with a report module's ``to_json`` / ``markdown`` / ``text``."""
-    if fmt == "json":
-        emit_json(report.to_json(result))  # type: ignore[attr-defined]
-    elif fmt == "markdown":
-        emit(report.markdown(result))  # type: ignore[attr-defined]
-    else:
-        emit(report.text(result))  # type: ignore[attr-defined]
+def print_outcome(args: argparse.Namespace, outcome) -> None:
+    """The CLI's way of showing an Outcome: its error lines on stderr, its report in
+    ``--format`` on stdout."""
+    for message in outcome.errors:
+        emit_error(args.command, message)
+    text = outcome.render(args.format)
+    if text is not None:
+        emit(text)
+
+
+def report_outcome(code: int, module: object, result: object):
+    """An Outcome shown by a report module's ``text`` / ``markdown`` / ``to_json``."""
+    from os_tooling.report.reporter import Outcome, Reporter
+
+    return Outcome(code, result, Reporter.of(module))
 
 
 def tag_prefix(value: str) -> str:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_tag_prefix, emit, emit_error
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_tag_prefix
 
 HELP = "list the binaries of an os-tooling version (from the manifest at its tag)"
 
@@ -93,24 +93,15 @@ def load(repo, label: str, version):
     return manifest
 
 
-def run(args: argparse.Namespace) -> int:
-
+def execute(args: argparse.Namespace):
     from os_tooling.report import release as report
+    from os_tooling.report.reporter import Outcome, failed
 
     version = parse_version(args.version, args.tag_prefix)
     repo, label = open_source(args)
     try:
         manifest = load(repo, label, version)
     except Missing as exc:
-        emit_error("describe", exc)
-        return EXIT_FINDING
-    tag = repo.tags()[version]
-    if args.format == "json":
-        from os_tooling.cli.common import emit_json
-
-        emit_json(report.describe_json(version, tag, manifest, label))
-    elif args.format == "markdown":
-        emit(report.describe_markdown(version, tag, manifest, label))
-    else:
-        emit(report.describe_text(version, tag, manifest, label))
-    return EXIT_OK
+        return failed(EXIT_FINDING, exc)
+    described = report.Described(version, repo.tags()[version], manifest, label)
+    return Outcome(EXIT_OK, described, report.DESCRIBE)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit_report
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, report_outcome
 
 HELP = ("gate Release CRs: their node images must exist, os-tooling must be a release, a "
         "patch or minor release must not raise a major, an active release meets the requests "
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
     from pathlib import Path
 
     from os_tooling.adapters import git
@@ -108,8 +108,7 @@ def run(args: argparse.Namespace) -> int:
         options.notes.append("gate config read from the working tree: give --base-ref (the pull "
                              "request's base) so that a pull request cannot change it")
     result = run_gate(inputs, options)
-    emit_report(args.format, report, result)
-    return EXIT_OK if result.ok else EXIT_FINDING
+    return report_outcome(EXIT_OK if result.ok else EXIT_FINDING, report, result)
 
 
 def _github_settings(args: argparse.Namespace):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_OK, add_format, emit, emit_json
+from os_tooling.cli.common import EXIT_OK, add_format
 from os_tooling.core.providers import PROVIDERS
 
 HELP = "print the node image name for flatcar, kubernetes and os-tooling versions"
@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
     from os_tooling.core.naming import ImageNameError, image_name
     from os_tooling.errors import UsageError
 
@@ -38,15 +38,11 @@ def run(args: argparse.Namespace) -> int:
         name = image_name(args.flatcar, args.kubernetes, args.tooling, suffix=suffix)
     except ImageNameError as exc:
         raise UsageError(str(exc)) from None
-    if args.format == "json":
-        emit_json({"image": name, "flatcar": args.flatcar, "kubernetes": args.kubernetes,
-                   "tooling": args.tooling, "provider": args.provider})
-    elif args.format == "markdown":
-        from os_tooling.report.escape import md_code
+    from os_tooling.report.escape import md_code, plain
+    from os_tooling.report.reporter import Outcome, Reporter
 
-        emit(md_code(name))
-    else:
-        from os_tooling.report.escape import plain
-
-        emit(plain(name))
-    return EXIT_OK
+    data = {"image": name, "flatcar": args.flatcar, "kubernetes": args.kubernetes,
+            "tooling": args.tooling, "provider": args.provider}
+    reporter = Reporter(text=lambda d: plain(d["image"]), markdown=lambda d: md_code(d["image"]),
+                        json=dict)
+    return Outcome(EXIT_OK, data, reporter)

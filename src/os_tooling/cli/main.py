@@ -11,7 +11,8 @@ import sys
 
 from os_tooling import __version__
 
-# subcommand -> module with HELP, add_arguments(parser) and run(args) -> exit code
+# subcommand -> module with HELP, add_arguments(parser) and execute(args) -> Outcome (and
+# optionally present(args, outcome), when it prints more than the report in --format)
 COMMANDS: dict[str, str] = {
     "validate": "os_tooling.cli.validate",
     "schema": "os_tooling.cli.schema",
@@ -52,8 +53,63 @@ def build_parser():
         module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
-        command.set_defaults(run=module.run)
+        command.set_defaults(execute=module.execute,
+                             present=getattr(module, "present", None))
     return parser
+
+
+def parse(argv: list[str]):
+    """The parsed arguments, or the exit code when argparse has answered itself (--help,
+    --version, a usage error: printed on stdout or stderr already)."""
+    parser = build_parser()
+    try:
+        return parser.parse_args(argv)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+
+
+def execute(args):
+    """Run the parsed command once: its Outcome, never an exception (a problem becomes the
+    exit code and one line for stderr)."""
+    from os_tooling.report.reporter import Outcome
+
+    try:
+        return args.execute(args)
+    except KeyboardInterrupt:
+        return Outcome(130)
+    except Exception as exc:  # never a traceback for a user; one line saying what broke
+        return _problem(exc)
+
+
+def _problem(exc: Exception):
+    """A failed run as an Outcome: bad usage (exit 2) or an internal error (exit 3)."""
+    import os
+
+    from os_tooling.errors import UsageError
+    from os_tooling.report.escape import one_line
+    from os_tooling.report.reporter import failed
+
+    if isinstance(exc, UsageError):
+        return failed(EXIT_USAGE, f"error: {one_line(exc)}")
+    extra = _EXTRA_OF_MODULE.get((getattr(exc, "name", None) or "").split(".")[0])
+    if isinstance(exc, ModuleNotFoundError) and extra:
+        return failed(EXIT_USAGE, f"error: this needs the '{extra}' extra (module "
+                                  f"{exc.name!r} is missing): pip install 'os-tooling[{extra}]'")
+    if os.environ.get("OS_TOOLING_DEBUG"):
+        raise exc
+    return failed(EXIT_INTERNAL, f"internal error: {type(exc).__name__}: {one_line(exc)} "
+                                 "(set OS_TOOLING_DEBUG=1 for a traceback, and please report it)")
+
+
+def run(argv: list[str]):
+    """Parse and execute, printing no report: ``(args or None, Outcome)``. The action calls
+    this once per job and renders every format from the one Outcome."""
+    from os_tooling.report.reporter import Outcome
+
+    args = parse(argv)
+    if isinstance(args, int):
+        return None, Outcome(args)
+    return args, execute(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,40 +117,20 @@ def main(argv: list[str] | None = None) -> int:
     if args_in == ["--version"]:  # fast path: hooks and scripts call this to probe the tool
         print(f"os-tooling {__version__}")
         return 0
-    from os_tooling.errors import UsageError
+    args, outcome = run(args_in)
+    if args is None:
+        return outcome.code
+    from os_tooling.cli.common import print_outcome
 
-    parser = build_parser()
     try:
-        args = parser.parse_args(args_in)
-    except SystemExit as exc:  # --help, --version and usage errors
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    try:
-        return args.run(args)
-    except UsageError as exc:
-        from os_tooling.report.escape import one_line
-
-        print(f"os-tooling {args.command}: error: {one_line(exc)}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        return 130
+        (args.present or print_outcome)(args, outcome)
     except BrokenPipeError:
         return 0
-    except Exception as exc:  # never a traceback for a user; one line saying what broke
-        import os
-
-        extra = _EXTRA_OF_MODULE.get((getattr(exc, "name", None) or "").split(".")[0])
-        if isinstance(exc, ModuleNotFoundError) and extra:
-            print(f"os-tooling {args.command}: error: this needs the '{extra}' extra (module "
-                  f"{exc.name!r} is missing): pip install 'os-tooling[{extra}]'", file=sys.stderr)
-            return EXIT_USAGE
-
-        if os.environ.get("OS_TOOLING_DEBUG"):
-            raise
-        from os_tooling.report.escape import one_line
-
-        print(f"os-tooling {args.command}: internal error: {type(exc).__name__}: {one_line(exc)} "
-              "(set OS_TOOLING_DEBUG=1 for a traceback, and please report it)", file=sys.stderr)
-        return EXIT_INTERNAL
+    except Exception as exc:  # a format that writes (build-vars --format github) can fail too
+        problem = _problem(exc)
+        print_outcome(args, problem)
+        return problem.code
+    return outcome.code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_level_arguments, emit_report
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_level_arguments, report_outcome
 
 HELP = "say which semver level a manifest change is and which os-tooling version it releases"
 
@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
     from functools import partial
     from pathlib import Path
 
@@ -87,8 +87,7 @@ def run(args: argparse.Namespace) -> int:
     if outcome.plan is not None:
         outcome.plan.errors.extend(problems)
         outcome.plan.notes[:0] = notes
-    emit_report(args.format, report, outcome)
-    return EXIT_OK if outcome.ok else EXIT_FINDING
+    return report_outcome(EXIT_OK if outcome.ok else EXIT_FINDING, report, outcome)
 
 
 def _changed_since(repo, base_ref: str) -> tuple[list[str], bool]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, add_format, add_level_arguments, emit, emit_error
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, add_format, add_level_arguments
 
 HELP = ("on merge: tag the next os-tooling version at HEAD and publish its release notes "
         "(GitHub, or --local)")
@@ -42,9 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
     import os
-    import sys
 
     from os_tooling.adapters import git
     from os_tooling.core.levels import Level
@@ -53,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from os_tooling.releasing import branch
     from os_tooling.releasing.local_git import LocalGit
     from os_tooling.releasing.service import ReleaseFailed, ReleaseOptions, release
-    from os_tooling.report import release as report
+    from os_tooling.report.reporter import Outcome, failed
 
     root = git.toplevel(args.repo_root or ".")
     if root is None:
@@ -86,8 +85,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = release(workspace, backend, options)
     except ReleaseFailed as exc:
-        emit_error("release", f"error: {exc}")
-        return EXIT_USAGE if exc.usage else EXIT_FINDING
+        return failed(EXIT_USAGE if exc.usage else EXIT_FINDING, f"error: {exc}")
 
     if result.notes and "--notes-file" in outputs:
         _write(outputs["--notes-file"], result.notes.encode("utf-8"))
@@ -95,24 +93,40 @@ def run(args: argparse.Namespace) -> int:
         from os_tooling.releasing.notes import payload_bytes
 
         _write(outputs["--payload-file"], payload_bytes(result.payload))
-    if args.format == "json":
-        from os_tooling.cli.common import emit_json
+    notes_file = str(outputs["--notes-file"]) if "--notes-file" in outputs else None
+    return Outcome(EXIT_OK, result, _reporter(notes_file))
 
-        data = result.to_dict()
-        data["notes_file"] = str(outputs["--notes-file"]) if "--notes-file" in outputs else None
-        emit_json(data)
-    elif args.format == "markdown":
-        emit(report.release_markdown(result))
-    elif args.local and "--notes-file" not in outputs and result.notes:
-        from os_tooling.report.escape import terminal
 
-        print(terminal(report.release_text(result)), file=sys.stderr)  # stdout carries the notes
+def _reporter(notes_file: str | None):
+    from os_tooling.report import release as report
+    from os_tooling.report.reporter import Reporter
+
+    def to_json(result) -> dict:
+        return {**result.to_dict(), "notes_file": notes_file}
+
+    def text(result) -> str:
+        dry_run_notes = f"\n\n{result.notes}" if result.dry_run and result.notes else ""
+        return report.release_text(result) + dry_run_notes
+
+    return Reporter(text=text, markdown=report.release_markdown, json=to_json)
+
+
+def present(args: argparse.Namespace, outcome) -> None:
+    """``--local`` without ``--notes-file``: stdout carries the notes (for a pipe), the summary
+    goes to stderr. Otherwise as every command."""
+    import sys
+
+    from os_tooling.cli.common import emit, print_outcome
+    from os_tooling.report import release as report
+    from os_tooling.report.escape import terminal
+
+    result = outcome.result
+    if (args.format == "text" and args.local and not args.notes_file and result is not None
+            and result.notes):
+        print(terminal(report.release_text(result)), file=sys.stderr)
         emit(result.notes)
-    else:
-        emit(report.release_text(result))
-        if result.dry_run and result.notes:
-            emit("\n" + result.notes)
-    return EXIT_OK
+        return
+    print_outcome(args, outcome)
 
 
 def _github_backend(args: argparse.Namespace):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_OK, add_format, emit
+from os_tooling.cli.common import EXIT_OK, add_format
 
 HELP = "print the JSON Schema of the tooling manifest"
 
@@ -11,9 +11,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
+    import json
+
+    from os_tooling.report.reporter import Outcome, Reporter
     from os_tooling.schema import manifest_schema_text
 
-    text = manifest_schema_text()
-    emit(f"```json\n{text.rstrip()}\n```" if args.format == "markdown" else text)
-    return EXIT_OK
+    # text and json print the schema as it ships (its file is indented as --format json
+    # indents); markdown puts it in a code block
+    reporter = Reporter(text=str, markdown=lambda text: f"```json\n{text.rstrip()}\n```",
+                        json=json.loads)
+    return Outcome(EXIT_OK, manifest_schema_text(), reporter)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, emit_report
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, report_outcome
 
 HELP = "validate tooling manifests: schema and the rules of the manifest (exit 1 on findings)"
 
@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_format(parser)
 
 
-def run(args: argparse.Namespace) -> int:
+def execute(args: argparse.Namespace):
     from os_tooling.adapters.files import read_text
     from os_tooling.cli.manifest_path import default_manifest
     from os_tooling.core.manifest import check_against_repository, parse_manifest
@@ -32,8 +32,8 @@ def run(args: argparse.Namespace) -> int:
         repo_files = _repository_files(result.file, listed) if result.valid else None
         if repo_files is not None:
             check_against_repository(result, repo_files, strict=args.strict)
-    emit_report(args.format, report, reports)
-    return EXIT_OK if all(r.valid for r in reports) else EXIT_FINDING
+    return report_outcome(EXIT_OK if all(r.valid for r in reports) else EXIT_FINDING, report,
+                          reports)
 
 
 def _repository_files(manifest: str, listed: dict[str, list[str]]) -> list[str] | None:

@@ -3,7 +3,11 @@ CLI and the action (which has only the JSON) print the same thing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 from os_tooling.report.escape import md, md_code, plain, table
+from os_tooling.report.reporter import Reporter
 
 
 def _s(value: object) -> str:
@@ -140,3 +144,18 @@ def matrix_markdown(data: dict) -> str:
                 table(["file", "why"], [[md_code(r.get("file")), md(r.get("reason"))]
                                         for r in invalid])]
     return "\n".join(out)
+
+
+# -- the reporters: the CLI and the action render these from one result ---------------------------
+@dataclass(frozen=True)
+class BuiltVars:
+    """``build-vars``' result: its JSON report, and the inputs (for packer, env, github)."""
+
+    data: dict
+    inputs: Any
+
+
+VARS = Reporter(text=lambda r: vars_text(r.data), markdown=lambda r: vars_markdown(r.data),
+                json=lambda r: r.data)
+MATRIX = Reporter(text=lambda r: matrix_text(r.to_json()),
+                  markdown=lambda r: matrix_markdown(r.to_json()), json=lambda r: r.to_json())

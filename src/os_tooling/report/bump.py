@@ -11,6 +11,7 @@ from os_tooling.release_pr import BUMPED, KEPT, REFUSED, UNCHANGED, BumpRun
 from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code
 from os_tooling.report.escape import plain as _plain
+from os_tooling.report.reporter import Reporter
 
 
 def to_json(result: BumpRun) -> dict:
@@ -94,3 +95,25 @@ def markdown_from_json(data: dict) -> str:
             for s in data.get("skipped") or []]
     out += [f"\n> {md(n)}" for n in data.get("notes") or []]
     return "\n".join(out).rstrip() + "\n"
+
+
+# -- bump RELEASE_FILE: one file, its report is the JSON dict the command builds ------------------
+def _file_lines(data: dict) -> list[str]:
+    file, old, new = data.get("file"), data.get("from"), data.get("to")
+    verb = "set" if data.get("written") else "would set"  # changed and not written: --dry-run
+    lines = [f"{file}: {verb} os-tooling {old} -> {new}" if data.get("changed")
+             else f"{file}: os-tooling already {old}"]
+    lines.append(f"image {data.get('image')}: "
+                 + ("exists" if data.get("image_exists") else "MISSING (--force)"))
+    return lines + list(data.get("binary_changes") or [])
+
+
+def file_text(data: dict) -> str:
+    return text_lines(_file_lines(data))
+
+
+def file_markdown(data: dict) -> str:
+    return "\n".join(f"- {md(line)}" for line in _file_lines(data))
+
+
+FILE_REPORTER = Reporter(text=file_text, markdown=file_markdown, json=dict)

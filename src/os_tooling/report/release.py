@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from os_tooling.core.manifest import Manifest
-from os_tooling.core.policy import Change
+from os_tooling.core.policy import Change, Plan
 from os_tooling.core.versions import Version
 from os_tooling.releasing.service import ReleaseResult
 from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code, table
+from os_tooling.report.reporter import Reporter
 
 _HEADLINES = {
     "released": "released os-tooling {version} ({level}): tag {tag} at {commit}",
@@ -117,3 +120,35 @@ def diff_markdown(old: Version, new: Version, changes: list[Change]) -> str:
         else:
             out.append(f"- {name}: {md(c.reason)} ({md(c.level)})")
     return "\n".join(out)
+
+
+# -- the reporters of describe and diff ---------------------------------------------------------
+@dataclass(frozen=True)
+class Described:
+    """``describe``'s result: a version, its tag, the manifest at the tag, where it was read."""
+
+    version: Version
+    tag: str
+    manifest: Manifest
+    source: str
+
+
+DESCRIBE = Reporter(
+    text=lambda d: describe_text(d.version, d.tag, d.manifest, d.source),
+    markdown=lambda d: describe_markdown(d.version, d.tag, d.manifest, d.source),
+    json=lambda d: describe_json(d.version, d.tag, d.manifest, d.source))
+
+
+@dataclass(frozen=True)
+class Diffed:
+    """``diff``'s result: two versions and the plan between their manifests."""
+
+    old: Version
+    new: Version
+    plan: Plan
+
+
+DIFF = Reporter(
+    text=lambda d: text_lines(diff_lines(d.old, d.new, d.plan.changes)),
+    markdown=lambda d: diff_markdown(d.old, d.new, d.plan.changes),
+    json=lambda d: diff_json(d.old, d.new, str(d.plan.changes_level), d.plan.changes))
