@@ -22,6 +22,7 @@ from os_tooling.report.escape import json_text, lines, md, md_code, one_line, pl
 from tests.action_helpers import TOKEN, parse_file_commands, pull_request_payload, run_action
 from tests.conftest import ROOT, GitRepo, manifest_text
 from tests.gfm import INVISIBLE, check_markdown, check_text, read, render
+from tests.report_schema import check as check_report
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 
@@ -80,7 +81,9 @@ def quoted(text: str) -> str:
 def check_json(text: str) -> dict:
     raw = INVISIBLE.search(text.replace("\n", ""))
     assert raw is None, f"raw {raw.group()!r} in JSON output"
-    return json.loads(text)
+    data = json.loads(text)
+    check_report(data)  # hostile values change no report's shape (docs/report.schema.json)
+    return data
 
 
 def all_formats(cli, *args: str, codes=(0, 1)) -> dict[str, str]:
