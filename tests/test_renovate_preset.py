@@ -15,7 +15,9 @@
 * ``os-tooling validate`` warns about exactly the tools the preset cannot bump, and
   ``os-tooling plan`` classifies each change Renovate proposes like Renovate's update type,
   except where the policy says otherwise (a pre-1.0 minor is a major by default; a
-  ``policy.tools`` map); the PR's labels never raise the level above the plan's.
+  ``policy.tools`` map). The labels Renovate sets (``binary/<update type>``) never change the
+  plan's level, with no rule of the repository's own; a ``release/<level>`` label set by a
+  person still declares a level.
 * ``OS_TOOLING_RENOVATE_DIR`` runs the same tests with another Renovate install (see
   docs/renovate.md, "Renovate versions").
 
@@ -188,14 +190,6 @@ FAKE_GITHUB = {
     "actions/checkout": ["v5.0.0", "v4.2.0", "v4.1.0"],
 }
 
-# capi-image-builder's own rules (docs/renovate.md): its policy maps teleport majors to minor
-# os-tooling releases (see _policy), so its PRs must not declare release/major.
-BUILDER_REPO_RULES = [
-    {"matchManagers": ["custom.regex"], "matchFileNames": ["**/os-tooling.yaml"],
-     "matchDepNames": ["gravitational/teleport"], "matchUpdateTypes": ["major"],
-     "labels": ["release/minor"]},
-]
-
 # The Release CR manager the preset carried before it left Release CRs alone (os-tooling
 # component of <dir>/v*/release.yaml). The control run adds it to the releases repository's
 # own config: it proves Renovate reads the very files the preset now leaves alone.
@@ -230,8 +224,9 @@ def _repo_config(preset_server, *rules: dict[str, Any], **settings: Any) -> str:
 
 def _image_builder_files(preset_server) -> dict[str, str]:
     return {
-        "renovate.json": _repo_config(preset_server, *BUILDER_REPO_RULES,
-                                      addLabels=["dependencies"]),
+        # no rule of its own: its policy maps teleport majors to minor os-tooling releases
+        # (see _policy), and the preset's labels must not override that
+        "renovate.json": _repo_config(preset_server, addLabels=["dependencies"]),
         "os-tooling.yaml": MANIFEST,
         "docs/manifest-example.yaml": NOT_A_MANIFEST,
         ".github/workflows/ci.yaml": WORKFLOW,
@@ -566,9 +561,9 @@ def test_manifest_updates_get_labels_groups_and_titles(builder_lookup):
                 if u.get("packageFile") == "os-tooling.yaml"]
     assert len(upgrades) == 8
     for u in upgrades:
-        expected = ("release/minor" if (u["depName"], u["updateType"]) == (
-            "gravitational/teleport", "major") else f"release/{u['updateType']}")
-        assert u["labels"] == [expected], u["depName"]
+        assert u["labels"] == [f"binary/{u['updateType']}"], u["depName"]  # informational
+        assert not [label for label in u["labels"] + u.get("addLabels", [])
+                    if label.startswith("release/")], u  # the action's level labels: people's
         assert "dependencies" in u["addLabels"]  # the repository's own labels stay
         assert u.get("automerge") is False
         if u["updateType"] == "patch":
@@ -669,14 +664,15 @@ EXPECTED_LEVELS = {
 def test_plan_agrees_with_renovates_update_type(tmp_path, builder_lookup, pre_one_zero):
     """Each PR Renovate would open, applied to the manifest: ``os-tooling plan`` gives
     Renovate's update type, except where the policy says otherwise (pre-1.0 minors, a
-    policy.tools map), and the PR's labels never raise the level above the plan's."""
+    policy.tools map), and the labels Renovate puts on the PR never change the plan's level.
+    A release/<level> label that a person sets still declares one."""
     base_text = MANIFEST + _policy(pre_one_zero)
     base = tmp_path / "base.yaml"
     base.write_text(base_text)
     labels = {(u["depName"], u["newValue"]): u["labels"]
               for u in _branch_upgrades(builder_lookup)
               if u.get("packageFile") == "os-tooling.yaml"}
-    patch_head, patch_labels, seen = base_text, set(), {}
+    patch_head, patch_labels, seen, renovate_labels = base_text, set(), {}, set()
     for dep in [d for d in builder_lookup.looked_up() if d["file"] == "os-tooling.yaml"]:
         for update in dep["updates"]:
             key = (dep["depName"], update["newValue"])
@@ -692,14 +688,23 @@ def test_plan_agrees_with_renovates_update_type(tmp_path, builder_lookup, pre_on
             assert _plan(base, head)["level"] == expected, key
             label_args = [arg for label in labels[key] for arg in ("--label", label)]
             assert _plan(base, head, *label_args)["level"] == expected, (key, labels[key])
+            renovate_labels.update(labels[key])
             seen[key] = head
     assert set(seen) == set(EXPECTED_LEVELS)
     head = tmp_path / "head-patch-group.yaml"
     head.write_text(patch_head)
-    assert patch_labels == {"release/patch"}
+    assert patch_labels == {"binary/patch"}
     assert _plan(base, head)["level"] == "patch"
-    assert _plan(base, head, "--label", "release/patch")["level"] == "patch"
-    # Without the repository's label rule, the preset's release/major label would declare a
-    # major that the policy maps to minor (docs/renovate.md, "Labels and the action").
+    assert _plan(base, head, "--label", "binary/patch")["level"] == "patch"
+    # teleport 18 is a Renovate major the policy maps to a minor release: its PR carries
+    # Renovate's binary/major, and the plan stays minor (the preset used to label it
+    # release/major, which the action read as a declared major)
     teleport_major = seen[("gravitational/teleport", "18.0.0")]
+    assert labels[("gravitational/teleport", "18.0.0")] == ["binary/major"]
+    assert _plan(base, teleport_major, *[a for label in sorted(renovate_labels | patch_labels)
+                                         for a in ("--label", label)])["level"] == "minor"
+    # a person's release/<level> label still declares a level: on the same PR, and for a
+    # change outside the manifest (the manifest itself unchanged)
     assert _plan(base, teleport_major, "--label", "release/major")["level"] == "major"
+    assert _plan(base, base)["level"] == "none"
+    assert _plan(base, base, "--label", "release/minor")["level"] == "minor"

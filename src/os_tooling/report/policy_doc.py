@@ -70,7 +70,9 @@ RULES = """
   level of the part that differs.
 - Declared levels raise the level (never lower it): `--declared-level`, a PR label
   `release/major|minor|patch` (`--label-prefix` changes the prefix), or a commit trailer
-  `Release-Level: minor` in the commits since the base.
+  `Release-Level: minor` in the commits since the base. They are for people, for changes the
+  manifest does not show; Renovate's labels from the preset (`binary/<update type>`) are not
+  declared levels, so the policy decides a manifest change.
 - capi-image-builder below 1.0.0: a major becomes a minor (like python-semantic-release's
   `major_on_zero: false`) unless `--major-on-zero`.
 - The current version is `--current-version`, else the highest `vX.Y.Z` tag of the
