@@ -372,3 +372,60 @@ def _run_renovate(repo: Path, config: dict[str, Any], workdir: Path, sinkhole: S
                 pass
     return RenovateRun(proc.returncode, records, proc.stderr, command,
                        proxied=list(sinkhole.requests))
+
+
+class _RegistryHandler(BaseHTTPRequestHandler):
+    server_owner: FakeRegistry
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self) -> None:
+        owner = self.server_owner
+        path = self.path.split("?")[0]
+        owner.record({"method": self.command, "path": self.path})
+        body, ctype, digest = owner.resolve(path)
+        if body is None:
+            _send(self, 404, b'{"errors": [{"code": "NAME_UNKNOWN"}]}', "application/json")
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Docker-Distribution-API-Version", "registry/2.0")
+        if digest:
+            self.send_header("Docker-Content-Digest", digest)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    do_GET = do_HEAD = _answer  # noqa: N815
+
+
+class FakeRegistry(_Server):
+    """A loopback stand-in for an OCI registry (Docker Hub's ``library/`` images) as Renovate's
+    docker datasource reads it: ``/v2/``, tag lists, and each tag's manifest index with its
+    digest in ``Docker-Content-Digest``. ``images`` maps ``library/python`` to {tag: digest}."""
+
+    handler = _RegistryHandler
+    INDEX = "application/vnd.oci.image.index.v1+json"
+
+    def __init__(self, images: dict[str, dict[str, str]]) -> None:
+        self.images = images
+        super().__init__()
+
+    def resolve(self, path: str) -> tuple[bytes | None, str, str | None]:
+        if path.rstrip("/") == "/v2":
+            return b"{}", "application/json", None
+        for name, tags in self.images.items():
+            prefix = f"/v2/{name}/"
+            if not path.startswith(prefix):
+                continue
+            rest = path[len(prefix):]
+            if rest == "tags/list":
+                return json.dumps({"name": name, "tags": list(tags)}).encode(), "application/json", None
+            if rest.startswith("manifests/"):
+                ref = rest[len("manifests/"):]
+                digest = tags.get(ref) or (ref if ref in tags.values() else None)
+                if digest is None:
+                    return None, "", None
+                index = {"schemaVersion": 2, "mediaType": self.INDEX, "manifests": []}
+                return json.dumps(index).encode(), self.INDEX, digest
+        return None, "", None

@@ -120,9 +120,10 @@ def test_workflows_match_the_github_workflows_schema_and_all_have_timeouts():
         assert result.returncode == 0, (schema, result.stdout + result.stderr)
 
 
-def test_renovate_preset_matches_the_renovate_schema():
-    assert PRESET.is_file(), "renovate-preset.json is missing"
-    result = tool("check-jsonschema", "--builtin-schema", "vendor.renovate", PRESET)
+def test_renovate_preset_and_own_config_match_the_renovate_schema():
+    own = ROOT / ".github" / "renovate.json"  # this project's own Renovate config
+    assert PRESET.is_file() and own.is_file()
+    result = tool("check-jsonschema", "--builtin-schema", "vendor.renovate", PRESET, own)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
