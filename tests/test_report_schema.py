@@ -173,11 +173,35 @@ def schema_reports(cli, tmp: Path) -> list[dict]:
     return [json_reports(cli, "schema")]
 
 
+def build_vars_reports(cli, tmp: Path) -> list[dict]:
+    tooling = tooling_repo(tmp)
+    return [json_reports(cli, "build-vars", "--provider", "capa", "--manifest", EXAMPLE_MANIFEST),
+            json_reports(cli, "build-vars", "--provider", "capmox", "--version", "1.33.1",
+                         "--tooling-repo", tooling)]
+
+
+def build_matrix_reports(cli, tmp: Path) -> list[dict]:
+    releases = make_releases_repo(tmp / "releases")
+    broken = releases / "capa" / "v34.9.0" / "release.yaml"  # live, but unreadable: invalid
+    broken.parent.mkdir()
+    broken.write_text("spec: [")
+    images = catalog(tmp)
+    reports = [json_reports(cli, "build-matrix", "--releases", releases, "--tooling", "1.34.0",
+                            "--catalog", images),
+               json_reports(cli, "build-matrix", "--releases", releases, "--tooling", "1.34.0",
+                            "--catalog", images, "--provider", "capz", "--include-existing")]
+    statuses = {r["status"] for report in reports for r in report["releases"]}
+    assert statuses >= {"live", "deprecated", "skipped", "invalid"}, statuses
+    assert any(report["existing"] for report in reports)
+    return reports
+
+
 SCENARIOS: dict[str, Callable] = {
     "validate": validate_reports, "plan": plan_reports, "gate": gate_reports,
     "release": release_reports, "describe": describe_reports, "diff": diff_reports,
     "available": available_reports, "bump": bump_reports, "image-name": image_name_reports,
-    "schema": schema_reports,
+    "schema": schema_reports, "build-vars": build_vars_reports,
+    "build-matrix": build_matrix_reports,
 }
 
 
