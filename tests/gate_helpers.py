@@ -6,7 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.conftest import ROOT, GitRepo
+from tests.helpers import ROOT, GitRepo
 
 SAMPLES = ROOT / "tests" / "data" / "releases-sample"  # real Release CRs (public releases repo)
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -47,7 +47,7 @@ def release_files(root: Path) -> list[Path]:
 def make_binaries_repo(target: Path, tags: dict[str, dict[str, tuple[str, list[str]]]]) -> GitRepo:
     """A capi-image-builder whose tags bake the binaries given: ``{tag: {tool: (version,
     providers)}}``, oldest tag first; an empty dict is a tag without a manifest."""
-    from tests.conftest import manifest_text
+    from tests.helpers import manifest_text
 
     target.mkdir(parents=True)
     repo = GitRepo(target)

@@ -7,7 +7,7 @@ import json
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SCHEMA_PATH = ROOT / "docs" / "report.schema.json"
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))

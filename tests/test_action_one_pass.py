@@ -16,10 +16,10 @@ import boto3
 import pytest
 
 from tests.action_helpers import TOKEN, pull_request_payload, run_action
-from tests.conftest import GitRepo
 from tests.fakes.latency_proxy import LatencyProxy
 from tests.fakes.moto_server import aws_env
 from tests.gate_helpers import make_releases_repo
+from tests.helpers import GitRepo
 from tests.report_schema import check
 
 pytest_plugins = ["tests.fakes.moto_server"]  # fixture: moto

@@ -14,8 +14,8 @@ import pytest
 from os_tooling.action.commit import commit_message
 from os_tooling.action.event import Event
 from tests.action_helpers import TOKEN, pull_request_payload, run_action
-from tests.conftest import GitRepo
 from tests.gate_helpers import SAMPLES
+from tests.helpers import GitRepo
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 

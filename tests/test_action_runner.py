@@ -24,8 +24,8 @@ from tests.action_helpers import (
     run_action,
     workflow_dispatch_payload,
 )
-from tests.conftest import EXAMPLE_MANIFEST, ROOT, GitRepo
 from tests.gate_helpers import CATALOG, make_releases_repo
+from tests.helpers import EXAMPLE_MANIFEST, ROOT, GitRepo
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 

@@ -7,8 +7,8 @@ import boto3
 import pytest
 
 from os_tooling.core.availability import candidate_versions
-from tests.conftest import ROOT, GitRepo, manifest_text, run_subprocess
 from tests.fakes.moto_server import aws_env
+from tests.helpers import ROOT, GitRepo, manifest_text, run_subprocess
 
 pytest_plugins = ["tests.fakes.moto_server"]  # fixtures: moto
 

@@ -18,7 +18,6 @@ from os_tooling.backends.aws_ami import FILTER_VALUE_LIMIT, Store, chunks, name_
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, StoreConfig
 from os_tooling.core.naming import ImageRef
 from os_tooling.errors import UsageError
-from tests.conftest import run_subprocess
 from tests.fakes.latency_proxy import (
     EC2_AUTH_FAILURE_BODY,
     EC2_DENIED_BODY,
@@ -29,6 +28,7 @@ from tests.fakes.latency_proxy import (
 )
 from tests.fakes.moto_server import CHINA_ACCOUNT_ID, MOTO_ACCOUNT_ID, NOWHERE, aws_env
 from tests.gate_helpers import make_releases_repo
+from tests.helpers import run_subprocess
 
 pytest_plugins = ["tests.fakes.moto_server"]  # fixtures: moto, moto_china
 

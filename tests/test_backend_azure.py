@@ -12,9 +12,9 @@ from os_tooling.backends.azure_gallery import DEFAULT_GALLERY, Store
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, StoreConfig
 from os_tooling.core.naming import ImageRef
 from os_tooling.errors import UsageError
-from tests.conftest import run_subprocess
 from tests.fakes.azure import AzureFault, FakeAzure
 from tests.gate_helpers import make_releases_repo
+from tests.helpers import run_subprocess
 
 A = ImageRef("4593.2.4", "1.34.10", "1.33.1")
 B = ImageRef("4593.2.4", "1.34.10", "1.34.0")

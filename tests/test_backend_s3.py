@@ -13,10 +13,10 @@ from os_tooling.backends.base import ERROR, MISSING, PRESENT, StoreConfig
 from os_tooling.backends.s3 import DEFAULT_BUCKET, Store
 from os_tooling.core.naming import ImageRef
 from os_tooling.errors import UsageError
-from tests.conftest import run_subprocess
 from tests.fakes.latency_proxy import S3_DENIED_BODY, Fault, LatencyProxy
 from tests.fakes.moto_server import aws_env
 from tests.gate_helpers import make_releases_repo
+from tests.helpers import run_subprocess
 
 pytest_plugins = ["tests.fakes.moto_server"]  # fixture: moto
 

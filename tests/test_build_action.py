@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from tests.action_helpers import TOKEN, run_action
-from tests.conftest import ROOT
 from tests.gate_helpers import SAMPLES, make_tooling_repo
+from tests.helpers import ROOT
 from tests.test_action_runner import assert_token_only_masked
 from tests.test_lint_files import lay_out_repository, tool
 
@@ -79,7 +79,7 @@ def test_action_build_matrix_nothing_to_build(tmp_path, tooling_path):
 
 def test_action_build_matrix_reads_the_releases_repo_through_the_api(tmp_path, tooling_path,
                                                                      catalog, github_fake):
-    from tests.conftest import GitRepo
+    from tests.helpers import GitRepo
 
     releases = GitRepo(tmp_path / "releases")
     shutil.copytree(SAMPLES, releases.path, dirs_exist_ok=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import GitRepo
 from tests.gate_helpers import SAMPLES, make_tooling_repo
+from tests.helpers import GitRepo
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 

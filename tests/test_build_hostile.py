@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 
 from tests.action_helpers import TOKEN, run_action
-from tests.conftest import manifest_text
 from tests.gfm import check_markdown, check_text
+from tests.helpers import manifest_text
 from tests.test_hostile_reports import (  # noqa: F401  (fixtures: hostile_dir, releases)
     HOSTILE,
     PATH_PART,

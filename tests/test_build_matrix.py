@@ -17,9 +17,9 @@ from os_tooling.building.releases import local_release_files
 from os_tooling.core.versions import Version
 from os_tooling.gate.config import parse_config, resolve_config
 from tests.action_helpers import parse_file_commands
-from tests.conftest import run_subprocess
 from tests.fakes.latency_proxy import LatencyProxy
 from tests.gate_helpers import SAMPLES, make_tooling_repo
+from tests.helpers import run_subprocess
 
 pytest_plugins = ["tests.fakes.moto_server"]  # fixture: moto
 

@@ -13,8 +13,8 @@ from os_tooling.core.build_inputs import BuildInputsError, build_vars
 from os_tooling.core.manifest import Manifest, Tool
 from os_tooling.core.versions import Version
 from tests.action_helpers import parse_file_commands
-from tests.conftest import EXAMPLE_MANIFEST, run_subprocess
 from tests.gate_helpers import make_tooling_repo
+from tests.helpers import EXAMPLE_MANIFEST, run_subprocess
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 
@@ -231,7 +231,7 @@ def test_the_packer_example_in_docs_build_md_is_real_output(cli, tmp_path):
     17.5.0): the block is what the command prints."""
     import re
 
-    from tests.conftest import ROOT, GitRepo
+    from tests.helpers import ROOT, GitRepo
 
     repo = GitRepo(tmp_path / "capi-image-builder")
     repo.write("os-tooling.yaml", EXAMPLE_MANIFEST.read_text().replace("version: 17.4.2",

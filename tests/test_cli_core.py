@@ -1,11 +1,11 @@
-"""The CLI contract of SPEC section 6 for validate, schema, plan and image-name."""
+"""The CLI contract (README)  for validate, schema, plan and image-name."""
 
 import json
 import shutil
 
 import pytest
 
-from tests.conftest import EXAMPLE_MANIFEST, manifest_text, run_subprocess
+from tests.helpers import EXAMPLE_MANIFEST, manifest_text, run_subprocess
 
 TELEPORT = {"name": "teleport", "version": "17.4.2"}
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from os_tooling.core.cr_edit import EditError, set_component_version
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 # Real Release CRs from the public releases repository (a copy of shared/data/releases-sample).
 SAMPLES = ROOT / "tests" / "data" / "releases-sample"

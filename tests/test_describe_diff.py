@@ -13,7 +13,7 @@ from os_tooling.core.manifest import Manifest, Tool
 from os_tooling.core.policy import Change
 from os_tooling.core.versions import Version
 from os_tooling.releasing.notes import ReleaseFacts, payload, render_notes, upstream_url
-from tests.conftest import GitRepo, manifest_text
+from tests.helpers import GitRepo, manifest_text
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 

@@ -1,5 +1,5 @@
 from os_tooling.report.policy_doc import render
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_versioning_policy_doc_is_generated_from_the_code():

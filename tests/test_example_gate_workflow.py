@@ -20,9 +20,9 @@ import yaml
 
 from os_tooling.gate.config import DEFAULT_PROVIDERS
 from tests.action_helpers import TOKEN, pull_request_payload, run_action
-from tests.conftest import ROOT, GitRepo
 from tests.fakes.azure import FakeAzure
 from tests.gate_helpers import make_releases_repo
+from tests.helpers import ROOT, GitRepo
 
 EXAMPLE = ROOT / "examples" / "workflows" / "releases" / "os-tooling-gate.yaml"
 WORKFLOW = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))

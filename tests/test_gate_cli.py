@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_subprocess
 from tests.gate_helpers import (
     BROKEN,
     CATALOG,
@@ -17,6 +16,7 @@ from tests.gate_helpers import (
     make_tooling_repo,
     release_files,
 )
+from tests.helpers import run_subprocess
 
 
 @pytest.fixture(scope="module")

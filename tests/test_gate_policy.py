@@ -8,7 +8,7 @@ from os_tooling.core import gate_policy as gp
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import parse_manifest
 from os_tooling.core.versions import Version
-from tests.conftest import manifest_text
+from tests.helpers import manifest_text
 
 V = Version.parse
 

@@ -144,7 +144,7 @@ def test_the_examples_in_docs_gate_md_are_valid():
     import re
 
     from os_tooling.backends.catalog import parse_catalog
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     doc = (ROOT / "docs" / "gate.md").read_text()
     blocks = re.findall(r"```yaml\n(.*?)```", doc, re.S)

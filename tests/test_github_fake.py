@@ -10,7 +10,7 @@ from github import GithubException, UnknownObjectException
 
 from os_tooling.adapters import github_client as ghc
 from os_tooling.errors import UsageError
-from tests.conftest import GitRepo
+from tests.helpers import GitRepo
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 

@@ -17,8 +17,8 @@ import pytest
 
 from os_tooling.adapters.files import read_text, safe_relative_path
 from os_tooling.errors import UsageError
-from tests.conftest import GitRepo, manifest_text, run_subprocess
 from tests.gate_helpers import CATALOG, SAMPLES
+from tests.helpers import GitRepo, manifest_text, run_subprocess
 
 RELEASE = "capa/v34.5.0/release.yaml"
 SECRET = "TOP-SECRET-RUNNER-VALUE-4242"

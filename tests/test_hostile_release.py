@@ -19,7 +19,7 @@ import subprocess
 import pytest
 
 from tests.action_helpers import TOKEN, pull_request_payload, push_payload, run_action
-from tests.conftest import GitRepo, manifest_text
+from tests.helpers import GitRepo, manifest_text
 from tests.test_release_github import FULL_NAME, Setup, tools
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake

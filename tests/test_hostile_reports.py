@@ -20,8 +20,8 @@ import yaml
 
 from os_tooling.report.escape import json_text, lines, md, md_code, one_line, plain, table, terminal
 from tests.action_helpers import TOKEN, parse_file_commands, pull_request_payload, run_action
-from tests.conftest import ROOT, GitRepo, manifest_text
 from tests.gfm import INVISIBLE, check_markdown, check_text, read, render
+from tests.helpers import ROOT, GitRepo, manifest_text
 from tests.report_schema import check as check_report
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake

@@ -13,7 +13,7 @@ import pytest
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import parse_manifest
 from os_tooling.core.policy import PlanOptions, plan
-from tests.conftest import GitRepo, manifest_text, run_subprocess
+from tests.helpers import GitRepo, manifest_text, run_subprocess
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 

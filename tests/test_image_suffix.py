@@ -1,9 +1,9 @@
-"""A provider-specific image-name tail (SPEC section 6: "such as a vSphere template suffix, when
+"""A provider-specific image-name tail (the CLI contract: "such as a vSphere template suffix, when
 configured"): `imageSuffix` in the provider's block of the gate config."""
 
 import json
 
-from tests.conftest import ROOT, run_subprocess
+from tests.helpers import ROOT, run_subprocess
 
 SAMPLES = ROOT / "tests" / "data" / "releases-sample"
 VSPHERE = "vsphere/v34.5.0/release.yaml"

@@ -1,9 +1,9 @@
-"""Every rule of SPEC section 2, each error at its 1-based line and column."""
+"""Every manifest rule, each error at its 1-based line and column."""
 
 import pytest
 
 from os_tooling.core.manifest import parse_manifest
-from tests.conftest import EXAMPLE_MANIFEST
+from tests.helpers import EXAMPLE_MANIFEST
 
 GOOD_TOOL = """\
   - name: teleport
@@ -189,7 +189,7 @@ def test_annotation_form_is_the_one_the_preset_reads():
     import re
 
     from os_tooling.core.manifest import PRESET_ANNOTATION_RE
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     preset = json.loads((ROOT / "renovate-preset.json").read_text())
     manager = next(m for m in preset["customManagers"] if any("os-tooling" in f for f in m["fileMatch"]))

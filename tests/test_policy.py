@@ -1,4 +1,4 @@
-"""The versioning policy (SPEC section 3): every row of the published table, and the rules."""
+"""The versioning policy (docs/versioning-policy.md): every row of the published table, and the rules."""
 
 import pytest
 
@@ -14,7 +14,7 @@ from os_tooling.core.policy import (
     trailer_values,
 )
 from os_tooling.core.versions import Version
-from tests.conftest import manifest_text
+from tests.helpers import manifest_text
 
 
 def m(*tools, policy=""):

@@ -21,8 +21,8 @@ from os_tooling.core.published import (
     release_label,
 )
 from os_tooling.core.release_cr import parse_release
-from tests.conftest import GitRepo
 from tests.gate_helpers import CATALOG, SAMPLES, make_tooling_repo
+from tests.helpers import GitRepo
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 

@@ -12,8 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import GitRepo, manifest_text
 from tests.fakes.github import DEFAULT_TOKEN, FakeRepo, GitHubFake
+from tests.helpers import GitRepo, manifest_text
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 

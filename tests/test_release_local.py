@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tests.conftest import GitRepo, manifest_text, run_subprocess
+from tests.helpers import GitRepo, manifest_text, run_subprocess
 
 
 def tools(**versions: str) -> str:
@@ -279,7 +279,7 @@ def test_concurrent_local_runs_make_one_tag(repo):
 
 
 def test_docs_list_exactly_the_json_keys_of_release(cli, repo):
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     doc = (ROOT / "docs" / "release.md").read_text()
     table = doc.split("| key | meaning |", 1)[1].split("\n\n", 1)[0]

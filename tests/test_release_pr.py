@@ -16,8 +16,8 @@ import pytest
 from os_tooling.core.availability import ProviderAnswer, VersionAvailability
 from os_tooling.core.tooling_choice import choose_latest
 from os_tooling.core.versions import Version
-from tests.conftest import GitRepo
 from tests.gate_helpers import SAMPLES
+from tests.helpers import GitRepo
 
 FLATCAR, KUBE = "4593.2.4", "1.34.10"  # capa/v34.5.0 and azure/v34.5.0 of the sample
 CAPA_NEW, AZURE_NEW = "capa/v34.6.0/release.yaml", "azure/v34.6.0/release.yaml"

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, GitRepo
+from tests.helpers import ROOT, GitRepo
 
 PIN = ROOT / "tools" / "pin-action-image.py"
 WORKFLOW = yaml.safe_load((ROOT / ".github" / "workflows" / "release.yaml").read_text())

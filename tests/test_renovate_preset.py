@@ -51,7 +51,7 @@ PRESET_URL_PATH = "/renovate-preset.json"
 CONTAINERD_ANNOTATION = ("# renovate: datasource=github-releases depName=containerd/containerd"
                          " versioning=semver extractVersion=^v(?<version>.+)$")
 MANIFEST = f"""\
-# A capi-image-builder-like tooling manifest (SPEC section 2) with traps for the managers.
+# A capi-image-builder-like tooling manifest with traps for the managers.
 tools:
   - name: teleport
     # renovate: datasource=github-releases depName=gravitational/teleport

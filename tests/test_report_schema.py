@@ -16,8 +16,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from os_tooling.cli.main import COMMANDS
-from tests.conftest import EXAMPLE_MANIFEST, ROOT, GitRepo, manifest_text
 from tests.gate_helpers import CATALOG, make_releases_repo, make_tooling_repo, release_files
+from tests.helpers import EXAMPLE_MANIFEST, ROOT, GitRepo, manifest_text
 from tests.report_schema import SCHEMA, check
 
 SAMPLE_CR = ROOT / "tests" / "data" / "releases-sample" / "capa" / "v34.5.0" / "release.yaml"

@@ -17,8 +17,8 @@ from os_tooling.core.manifest import Tool
 from os_tooling.core.release_cr import parse_release
 from os_tooling.core.requests import Binaries, applicable, judge, parse_requests
 from os_tooling.core.versions import Version
-from tests.conftest import GitRepo
 from tests.gate_helpers import CATALOG, SAMPLES, make_binaries_repo
+from tests.helpers import GitRepo
 
 REAL = (SAMPLES / "capa" / "requests.yaml").read_text()
 ALL = ["capa", "eks", "capz", "capv", "capvcd", "capmox"]

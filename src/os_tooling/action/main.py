@@ -9,10 +9,11 @@ from os_tooling.action.commands import COMMANDS, OUTPUTS
 from os_tooling.action.event import read_event
 from os_tooling.action.inputs import Inputs
 from os_tooling.action.runner import Annotation, Runner
-from os_tooling.errors import UsageError
+from os_tooling.errors import ExitCode, UsageError
 from os_tooling.report.escape import json_text
 
-EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_INTERNAL = (ExitCode.OK, ExitCode.FINDING, ExitCode.USAGE,
+                                                  ExitCode.INTERNAL)
 LOG_FORMATS = ("text", "json", "markdown")
 
 

@@ -1,5 +1,5 @@
 """AWS AMIs (providers capa, eks): an image exists when an AMI with exactly its name, owned by a
-configured account, is ``available`` in every configured region (SPEC section 5).
+configured account, is ``available`` in every configured region (docs/backends.md).
 
 Cost model: ONE ``DescribeImages`` call per region answers for every image of the run (the
 names go into one ``name`` filter, OR-ed by EC2), regions are asked concurrently, so a gate of

@@ -1,6 +1,6 @@
 """Azure compute gallery (provider capz): an image exists when the gallery has an image
 *definition* named like the image, holding an image *version* equal to the flatcar version,
-provisioned successfully (SPEC section 5).
+provisioned successfully (docs/backends.md).
 
 Talks to Azure Resource Manager's REST API through requests (why not the SDK: see
 docs/backends.md). Cost: one paged list of the gallery's image definitions, then one GET per

@@ -1,4 +1,4 @@
-"""The catalog image store: a JSON or YAML file mapping provider -> image names (SPEC section 5).
+"""The catalog image store: a JSON or YAML file mapping provider -> image names (docs/backends.md).
 
 The embedded default for the demo and offline use: no cloud account, no network.
 

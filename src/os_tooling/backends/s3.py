@@ -1,6 +1,6 @@
 """VM templates in S3 (providers capv, capvcd: OVA files; capmox: a folder per image): an image
 exists when its object (or, for a key template ending in ``/``, anything under that prefix)
-exists in the bucket (SPEC section 5).
+exists in the bucket (docs/backends.md).
 
 Two modes:
 - ``anonymous: true`` (default; the public bucket needs no account): plain HTTP ``HEAD`` on the

@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from os_tooling.errors import ExitCode
 from os_tooling.report.reporter import FORMATS
 
-EXIT_OK = 0
-EXIT_FINDING = 1
-EXIT_USAGE = 2
+EXIT_OK, EXIT_FINDING, EXIT_USAGE = ExitCode.OK, ExitCode.FINDING, ExitCode.USAGE
 
 
 def add_format(parser: argparse.ArgumentParser) -> None:

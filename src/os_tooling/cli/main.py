@@ -28,8 +28,8 @@ COMMANDS: dict[str, str] = {
     "build-matrix": "os_tooling.cli.build_matrix",
 }
 
-EXIT_USAGE = 2
-EXIT_INTERNAL = 3
+EXIT_USAGE = 2  # errors.ExitCode.USAGE: not imported here, --version must stay import-free
+EXIT_INTERNAL = 3  # errors.ExitCode.INTERNAL
 # optional dependencies (pyproject's extras) a command imports when it runs
 _EXTRA_OF_MODULE = {name: "cloud" for name in ("boto3", "botocore", "s3transfer", "github",
                                                 "requests", "urllib3", "jwt", "nacl")}
@@ -85,12 +85,12 @@ def _problem(exc: Exception):
     """A failed run as an Outcome: bad usage (exit 2) or an internal error (exit 3)."""
     import os
 
-    from os_tooling.errors import UsageError
+    from os_tooling.errors import OsToolingError
     from os_tooling.report.escape import one_line
     from os_tooling.report.reporter import failed
 
-    if isinstance(exc, UsageError):
-        return failed(EXIT_USAGE, f"error: {one_line(exc)}")
+    if isinstance(exc, OsToolingError):  # the one place an error becomes its exit code
+        return failed(int(exc.exit_code), f"error: {one_line(exc)}")
     extra = _EXTRA_OF_MODULE.get((getattr(exc, "name", None) or "").split(".")[0])
     if isinstance(exc, ModuleNotFoundError) and extra:
         return failed(EXIT_USAGE, f"error: this needs the '{extra}' extra (module "

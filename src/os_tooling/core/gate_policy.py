@@ -1,4 +1,4 @@
-"""The release gate's policy (SPEC section 4): what a patch or minor cluster release may change.
+"""The release gate's policy (docs/gate.md): what a patch or minor cluster release may change.
 
 - The previous release of a release is the highest lower version of the same provider with the
   same major (archived releases count; prereleases are never a previous release).

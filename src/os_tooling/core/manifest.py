@@ -1,4 +1,4 @@
-"""The tooling manifest: model, loader and the rules of SPEC section 2. No I/O."""
+"""The tooling manifest: model, loader and the rules in README's manifest section. No I/O."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Node image names (SPEC sections 1 and 5): the one place the naming rule lives."""
+"""Node image names (README, docs/backends.md): the one place the naming rule lives."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The versioning policy (SPEC section 3): what level a manifest change is, and the next version.
+"""The versioning policy (docs/versioning-policy.md): what level a manifest change is, and the next version.
 
 Pure: takes two manifests and options, returns a Plan. The table below is the published
 policy (docs/versioning-policy.md is generated from POLICY_TABLE and tested against it).

@@ -1,4 +1,4 @@
-"""Known providers (SPEC section 2) and the release directories that map to them (section 4)."""
+"""Known providers (README) and the release directories that map to them (docs/gate.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Release CRs of the releases repository (SPEC section 4): locate, parse, classify. No I/O.
+"""Release CRs of the releases repository (docs/gate.md): locate, parse, classify. No I/O.
 
 A release file lives at ``<dir>/v<version>/release.yaml`` (old ones under
 ``<dir>/archived/v<version>/``). The directory names the provider, and ``metadata.name`` must

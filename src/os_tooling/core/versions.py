@@ -1,4 +1,4 @@
-"""Semantic versions as this project reads them (SPEC section 2).
+"""Semantic versions as this project reads them (README, docs/versioning-policy.md).
 
 - an optional ``v`` prefix is allowed and kept for display;
 - ``1.2`` is read as ``1.2.0``;
@@ -160,7 +160,7 @@ def version_from_tag(name: str, prefix: str = "v") -> Version | None:
 def difference_level(old: Version, new: Version, pre_one_zero: Level = Level.MAJOR) -> Level:
     """Which part differs between two versions, as a level (direction ignored).
 
-    For 0.y.z versions a change of y counts as ``pre_one_zero`` (SPEC section 3).
+    For 0.y.z versions a change of y counts as ``pre_one_zero`` (docs/versioning-policy.md).
     """
     if old.major != new.major:
         return Level.MAJOR

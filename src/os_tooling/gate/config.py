@@ -1,4 +1,4 @@
-"""The gate config file (SPEC section 5): an image store per provider, and where os-tooling
+"""The gate config file (docs/gate.md, docs/backends.md): an image store per provider, and where os-tooling
 versions live.
 
     providers:
@@ -7,7 +7,7 @@ versions live.
     imageBuilderRepo: giantswarm/capi-image-builder
 
 A provider left out keeps its default back end (``DEFAULT_PROVIDERS``), whose store applies the
-defaults of SPEC section 5; a block without ``backend`` keeps the default back end with the
+defaults of docs/backends.md; a block without ``backend`` keeps the default back end with the
 options given. Relative file paths in options are resolved from the config file's folder.
 Anything unreadable or wrong is a UsageError naming file and line (exit 2).
 """
@@ -23,7 +23,7 @@ from os_tooling.backends.base import StoreConfig
 from os_tooling.core.providers import PROVIDERS
 from os_tooling.errors import UsageError
 
-# SPEC section 5, "where images live": the back end of every provider. Each store owns the
+# "Where images live" (docs/backends.md): the back end of every provider. Each store owns the
 # defaults of its options (regions and owner accounts, gallery, bucket and key templates) and
 # reads them per provider, so a provider block only lists what differs.
 DEFAULT_PROVIDERS: dict[str, dict[str, object]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# release statuses (SPEC section 6)
+# release statuses (docs/gate.md)
 OK = "ok"
 MISSING = "missing"
 VIOLATION = "violation"

@@ -1,4 +1,4 @@
-"""Reports for ``gate``: text for a terminal, JSON for machines (SPEC section 6 plus
+"""Reports for ``gate``: text for a terminal, JSON for machines (docs/gate.md plus
 ``annotations`` for ``::error file=..,line=..::`` commands), Markdown for the job summary and
 the sticky PR comment.
 
