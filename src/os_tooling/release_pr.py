@@ -18,6 +18,7 @@ from pathlib import Path
 from os_tooling.core import gate_policy
 from os_tooling.core.availability import VersionAvailability
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
+from os_tooling.core.statuses import BumpStatus, ImageStatus
 from os_tooling.core.tooling_choice import Choice, Refuse, all_of, choose_latest
 from os_tooling.core.versions import Version
 from os_tooling.gate.config import GateConfig
@@ -27,7 +28,8 @@ from os_tooling.gate.tooling import NO_TOOLING_SOURCE, ToolingSource
 # git modes of what a release file may be: a regular file (symlinks and submodules never are)
 _REGULAR_FILE_MODES = ("100644", "100755")
 
-BUMPED, UNCHANGED, KEPT, REFUSED = "bumped", "unchanged", "kept", "refused"
+BUMPED, UNCHANGED, KEPT, REFUSED = (BumpStatus.BUMPED, BumpStatus.UNCHANGED, BumpStatus.KEPT,
+                                   BumpStatus.REFUSED)
 
 
 # -- the files a PR adds ----------------------------------------------------------------------
@@ -307,7 +309,7 @@ def _plan_exact(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, 
             ref = refs[bump.file]
             answer = answers.get(ref.name)
             bump.image, bump.new = ref.name, target.core
-            bump.image_exists = answer is not None and answer.status == "present"
+            bump.image_exists = answer is not None and answer.status == ImageStatus.PRESENT
             refusal = release_rules(cr, request.repo_root, requests, request.tooling)(target)
             if not bump.image_exists and not request.force:
                 detail = f" ({answer.detail})" if answer and answer.detail else ""

@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Protocol
 
 from os_tooling.core.naming import ImageRef
+from os_tooling.core.statuses import ImageStatus
 
-PRESENT = "present"
-MISSING = "missing"
-ERROR = "error"
+PRESENT, MISSING, ERROR = ImageStatus.PRESENT, ImageStatus.MISSING, ImageStatus.ERROR
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,7 @@ def _run_file(args: argparse.Namespace):
     from os_tooling.core.cr_edit import EditError, set_component_version
     from os_tooling.core.naming import ImageRef
     from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, parse_release
+    from os_tooling.core.statuses import ImageStatus
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
     from os_tooling.gate.config import resolve_config
@@ -136,7 +137,7 @@ def _run_file(args: argparse.Namespace):
 
     ref = ImageRef(image.flatcar, image.kubernetes, target.core, config.image_suffix(provider))
     answer = make_store(config.store_config(provider)).lookup([ref]).get(ref.name)
-    exists = answer is not None and answer.status == "present"
+    exists = answer is not None and answer.status == ImageStatus.PRESENT
     if not exists and not args.force:
         detail = f" ({answer.detail})" if answer and answer.detail else ""
         return _fail(args, f"refusing to set os-tooling {target.core}: image {ref.name} is "

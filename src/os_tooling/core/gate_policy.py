@@ -21,16 +21,14 @@ from typing import TypeVar
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import Change, plan
+from os_tooling.core.statuses import CheckStatus
 from os_tooling.core.versions import Version, difference_level
 
 T = TypeVar("T")
 
 # check statuses; only violation and error fail a release, "not-run" is never a pass
-OK = "ok"
-VIOLATION = "violation"
-ERROR = "error"
-NOT_RUN = "not-run"
-NOT_APPLICABLE = "not-applicable"
+OK, VIOLATION, ERROR = CheckStatus.OK, CheckStatus.VIOLATION, CheckStatus.ERROR
+NOT_RUN, NOT_APPLICABLE = CheckStatus.NOT_RUN, CheckStatus.NOT_APPLICABLE
 
 
 @dataclass(frozen=True)

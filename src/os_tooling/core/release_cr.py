@@ -23,6 +23,7 @@ from pathlib import PurePath, PurePosixPath
 from os_tooling.core import yamldoc
 from os_tooling.core.findings import Finding, format_location
 from os_tooling.core.naming import ImageRef
+from os_tooling.core.statuses import ReleaseKind
 from os_tooling.core.versions import Version, VersionError
 
 API_VERSION = "release.giantswarm.io/v1alpha1"
@@ -48,9 +49,7 @@ OS_TOOLING = "os-tooling"
 FLATCAR_VARIANT = "flatcar-variant"
 CONTAINERLINUX = "containerlinux"
 
-GATEABLE = "gateable"
-SKIPPED = "skipped"
-INVALID = "invalid"
+GATEABLE, SKIPPED, INVALID = ReleaseKind.GATEABLE, ReleaseKind.SKIPPED, ReleaseKind.INVALID
 
 _VINTAGE_NAME = re.compile(r"^v[0-9]+(\.[0-9]+)*")
 

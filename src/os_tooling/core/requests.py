@@ -40,12 +40,13 @@ from os_tooling.core.findings import Finding, format_location
 from os_tooling.core.manifest import Tool
 from os_tooling.core.release_cr import ReleaseCR
 from os_tooling.core.semver_range import Range, RangeError, SemVer, parse_range, parse_version
+from os_tooling.core.statuses import CheckStatus
 
 REQUESTS_FILE = "requests.yaml"
 ACTIVE = "active"  # requests apply to active releases only, as in the Go test
 
 COMPONENT, APP, BINARY = "component", "app", "binary"
-OK, VIOLATION, ERROR, NOT_RUN = "ok", "violation", "error", "not-run"
+OK, VIOLATION, ERROR, NOT_RUN = CheckStatus.OK, CheckStatus.VIOLATION, CheckStatus.ERROR, CheckStatus.NOT_RUN
 
 _FILE_KEYS = frozenset({"releases"})
 _ENTRY_KEYS = frozenset({"name", "requests"})

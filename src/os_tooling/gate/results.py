@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# release statuses (docs/gate.md)
-OK = "ok"
-MISSING = "missing"
-VIOLATION = "violation"
-SKIPPED = "skipped"
-ERROR = "error"
-RELEASE_STATUSES = (OK, MISSING, VIOLATION, SKIPPED, ERROR)
+from os_tooling.core.statuses import CheckStatus, ReleaseStatus
+
+# release statuses (docs/gate.md); the names stay as module constants for brevity
+OK, MISSING, VIOLATION, SKIPPED, ERROR = (ReleaseStatus.OK, ReleaseStatus.MISSING,
+                                          ReleaseStatus.VIOLATION, ReleaseStatus.SKIPPED,
+                                          ReleaseStatus.ERROR)
+RELEASE_STATUSES = tuple(ReleaseStatus)
 FAILING = frozenset({MISSING, VIOLATION, ERROR})
 
 # check statuses: the release statuses plus two that are never a pass nor a failure
-NOT_RUN = "not-run"
-NOT_APPLICABLE = "not-applicable"
+NOT_RUN = CheckStatus.NOT_RUN
+NOT_APPLICABLE = CheckStatus.NOT_APPLICABLE
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,7 @@ from functools import partial
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import DeclaredLevel, PlanOptions, levels_from_commits, levels_from_labels
+from os_tooling.core.statuses import ReleaseOutcome
 from os_tooling.core.versions import Version
 from os_tooling.planning import plan_texts
 from os_tooling.releasing import notes as notes_mod
@@ -38,15 +39,7 @@ from os_tooling.releasing.base import ASSET_NAME, BackendError, ReleaseBackend, 
 from os_tooling.releasing.branch import ReleaseBranch
 from os_tooling.releasing.local_git import LocalGit
 
-# outcome -> released
-OUTCOMES = {
-    "released": True,  # tag and release made by this run (or finished with a concurrent run)
-    "repaired": True,  # the tag existed on HEAD; this run created the missing release/asset
-    "already-released": True,  # HEAD carries a release already; nothing done
-    "nothing-to-release": False,  # level none since the last release
-    "contained": False,  # HEAD is an ancestor of the newest release tag
-    "dry-run": False,  # would release; nothing changed
-}
+_RELEASED = frozenset(o for o in ReleaseOutcome if o.released)
 
 
 class ReleaseFailed(Exception):
@@ -93,7 +86,7 @@ class ReleaseResult:
 
     @property
     def released(self) -> bool:
-        return OUTCOMES.get(self.outcome, False)
+        return self.outcome in _RELEASED
 
     @property
     def dry_run(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from os_tooling.core.statuses import ImageStatus
 from os_tooling.discovery import Discovery
 from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code, table
@@ -47,9 +48,9 @@ def markdown(result: Discovery) -> str:
         cells = [md(row.version)]
         for p in result.providers:
             answer = row.providers[p]
-            mark = ":white_check_mark:" if answer.status == "present" else (
-                ":x:" if answer.status == "missing" else ":warning:")
-            cells.append(mark if answer.status == "present" else f"{mark} {md(answer.detail)}")
+            mark = ":white_check_mark:" if answer.status == ImageStatus.PRESENT else (
+                ":x:" if answer.status == ImageStatus.MISSING else ":warning:")
+            cells.append(mark if answer.status == ImageStatus.PRESENT else f"{mark} {md(answer.detail)}")
         rows.append(cells)
     body = table(["os-tooling"] + [md(p) for p in result.providers], rows) if rows else "No images found."
     sub = f"flatcar {md_code(result.flatcar)}, kubernetes {md_code(result.kubernetes)}"

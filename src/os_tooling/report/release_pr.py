@@ -6,6 +6,7 @@ File paths and versions come from the PR: the Markdown report escapes them.
 
 from __future__ import annotations
 
+from os_tooling.core.statuses import ImageStatus
 from os_tooling.release_pr import PrAvailability, ReleaseGroup
 from os_tooling.report.escape import lines as text_lines
 from os_tooling.report.escape import md, md_code, plain, table
@@ -79,7 +80,7 @@ def markdown(result: PrAvailability) -> str:
                 cells = [md(row.version) + (" :no_entry_sign:" if row.version in refused else "")]
                 for p in g.providers:
                     answer = row.providers[p]
-                    cells.append(":white_check_mark:" if answer.status == "present"
+                    cells.append(":white_check_mark:" if answer.status == ImageStatus.PRESENT
                                  else f":x: {md(answer.detail)}")
                 rows.append(cells)
             out += ["", table(["os-tooling", *[md(p) for p in g.providers]], rows)]

@@ -8,6 +8,7 @@ can write: text goes through ``plain``, Markdown through ``md``/``md_code``/``ta
 
 from __future__ import annotations
 
+from os_tooling.core.statuses import CheckStatus
 from os_tooling.gate.results import FAILING, Check, GateResult, ReleaseResult
 from os_tooling.report.escape import md, md_code, plain, table
 
@@ -51,8 +52,8 @@ def markdown_lines(result: GateResult) -> list[str]:
     shown = [(r, c) for r in result.releases for c in r.checks if _requests_of(c)]
     if not shown:
         return []
-    failing = [(r, c) for r, c in shown if c.status in FAILING or c.status == "not-run"]
-    passing = [(r, c) for r, c in shown if not (c.status in FAILING or c.status == "not-run")]
+    failing = [(r, c) for r, c in shown if c.status in FAILING or c.status == CheckStatus.NOT_RUN]
+    passing = [(r, c) for r, c in shown if not (c.status in FAILING or c.status == CheckStatus.NOT_RUN)]
     out = ["", "#### Requests", ""]
     for release, check in failing + passing[:MAX_OK_TABLES]:
         out += _release_table(release, check)
@@ -70,7 +71,7 @@ def _release_table(release: ReleaseResult, check: Check) -> list[str]:
     rows = []
     items = _requests_of(check)  # failing requests first, each group in the file's order
     for item in [i for i in items if i.get("status") != "ok"] + [i for i in items
-                                                                 if i.get("status") == "ok"]:
+                                                                 if i.get("status") == CheckStatus.OK]:
         status = str(item.get("status"))
         found = md_code(item.get("found")) if item.get("found") is not None else "-"
         note = md(_ORIGIN.get(str(item.get("origin")), ""))
