@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from os_tooling.action.commit import commit_message
-from os_tooling.action.event import Event
+from os_tooling.adapters.github_event import Event
 from tests.action_helpers import TOKEN, pull_request_payload, run_action
 from tests.gate_helpers import SAMPLES
 from tests.helpers import GitRepo

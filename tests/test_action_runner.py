@@ -234,8 +234,8 @@ def test_outputs_are_appended_with_fresh_random_delimiters(tmp_path, capi):
 # -- the inputs the code reads are the inputs action.yml declares -------------------------------
 def test_every_input_read_is_declared_and_documented(monkeypatch):
     from os_tooling.action import commands as action_commands
-    from os_tooling.action.event import Event
     from os_tooling.action.inputs import Inputs
+    from os_tooling.adapters.github_event import Event
 
     asked: set[str] = set()
 

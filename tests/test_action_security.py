@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from os_tooling.report.escape import plain
+from os_tooling.core.escape import plain
 from tests.action_helpers import (
     TOKEN,
     parse_file_commands,

@@ -1,6 +1,6 @@
 import pytest
 
-from os_tooling.report.escape import md, md_code, table
+from os_tooling.core.escape import md, md_code, table
 
 
 @pytest.mark.parametrize("hostile,forbidden", [

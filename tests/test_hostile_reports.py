@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from os_tooling.report.escape import json_text, lines, md, md_code, one_line, plain, table, terminal
+from os_tooling.core.escape import json_text, lines, md, md_code, one_line, plain, table, terminal
 from tests.action_helpers import TOKEN, parse_file_commands, pull_request_payload, run_action
 from tests.gfm import INVISIBLE, check_markdown, check_text, read, render
 from tests.helpers import ROOT, GitRepo, manifest_text
@@ -103,7 +103,7 @@ def all_formats(cli, *args: str, codes=(0, 1)) -> dict[str, str]:
 def test_invisible_class_is_every_control_and_format_character():
     """Cc, Cf, Zl, Zp and Cs are escaped; nothing else is (beyond code points that newer
     Unicode versions assign to Cf)."""
-    from os_tooling.report import escape
+    from os_tooling.core import escape
 
     missed, extra = [], []
     for point in range(0x110000):

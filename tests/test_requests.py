@@ -581,8 +581,8 @@ def test_release_pr_bump_and_available_pass_over_versions_that_break_a_request(
 
 def test_the_action_gives_available_the_tooling_repo():
     from os_tooling.action.commands import available_argv
-    from os_tooling.action.event import Event
     from os_tooling.action.inputs import Inputs
+    from os_tooling.adapters.github_event import Event
 
     argv = available_argv(Inputs({"INPUT_BASE-REF": "origin/main", "INPUT_TOOLING-REPO": "cib"}),
                           Event())

@@ -26,7 +26,7 @@ class CliRun:
 
 def run_once(argv: list[str]) -> CliRun:
     from os_tooling.cli.main import run
-    from os_tooling.report.escape import one_line
+    from os_tooling.core.escape import one_line
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from os_tooling.action.event import Event
 from os_tooling.action.inputs import Inputs
 from os_tooling.action.runner import Annotation, Runner
+from os_tooling.adapters.github_event import Event
 from os_tooling.errors import UsageError
 
 LEVELS = ("patch", "minor", "major")
@@ -265,7 +265,7 @@ def build_vars_outputs(data: dict) -> dict[str, str]:
     """``vars``: the Packer var-file (flat JSON object), ready to be written to a file."""
     import json
 
-    from os_tooling.report.escape import json_text
+    from os_tooling.core.escape import json_text
 
     packer = data.get("vars")
     return {"vars": json_text(json.dumps(packer, ensure_ascii=False))
@@ -287,7 +287,7 @@ def build_matrix_outputs(data: dict) -> dict[str, str]:
     """``matrix``: ``{"include": [...]}`` for ``strategy.matrix: ${{ fromJSON(...) }}``."""
     import json
 
-    from os_tooling.report.escape import json_text
+    from os_tooling.core.escape import json_text
 
     include = data.get("include")
     return {"matrix": json_text(json.dumps({"include": include if isinstance(include, list)

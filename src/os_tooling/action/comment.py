@@ -15,9 +15,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from os_tooling.action.event import Event
 from os_tooling.action.runner import Annotation, Runner
-from os_tooling.report.escape import terminal
+from os_tooling.adapters.github_event import Event
+from os_tooling.core.escape import terminal
 
 MAX_BODY = 65536  # GitHub's limit for a comment body
 DEFAULT_BOT = "github-actions[bot]"  # who GITHUB_TOKEN writes as; GET /user is refused to it
@@ -162,6 +162,6 @@ def _fall_back(runner: Runner, why: str) -> None:
 
 
 def _md(text: str) -> str:
-    from os_tooling.report.escape import md
+    from os_tooling.core.escape import md
 
     return md(text)

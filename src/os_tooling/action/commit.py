@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from os_tooling.action.event import Event
 from os_tooling.action.inputs import Inputs
 from os_tooling.action.runner import Annotation, Runner
+from os_tooling.adapters.github_event import Event
 from os_tooling.errors import UsageError
 
 DEFAULT_NAME = "github-actions[bot]"

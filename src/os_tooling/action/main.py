@@ -6,11 +6,11 @@ import json
 import os
 
 from os_tooling.action.commands import COMMANDS, OUTPUTS
-from os_tooling.action.event import read_event
 from os_tooling.action.inputs import Inputs
 from os_tooling.action.runner import Annotation, Runner
+from os_tooling.adapters.github_event import read_event
+from os_tooling.core.escape import json_text
 from os_tooling.errors import ExitCode, UsageError
-from os_tooling.report.escape import json_text
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_INTERNAL = (ExitCode.OK, ExitCode.FINDING, ExitCode.USAGE,
                                                   ExitCode.INTERNAL)
@@ -90,7 +90,7 @@ def run(runner: Runner, inputs: Inputs, token: str) -> int:
 
 def _failed(runner: Runner, name: str, code: int, err: str) -> int:
     """No JSON report: bad input, unreadable file, a finding told on stderr, internal error."""
-    from os_tooling.report.escape import md
+    from os_tooling.core.escape import md
 
     code = EXIT_INTERNAL if code == EXIT_OK else code  # 0 without a report is a bug
     lines = [line for line in err.splitlines() if line.strip()] or [

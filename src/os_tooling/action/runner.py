@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import github_action_utils as gha
 
-from os_tooling.report.escape import one_line, plain, terminal
+from os_tooling.core.escape import one_line, plain, terminal
 
 ANNOTATION_KINDS = ("error", "warning", "notice")
 

@@ -79,7 +79,7 @@ def present(args: argparse.Namespace, outcome) -> None:
     import json
 
     from os_tooling.adapters.github_output import write_outputs
-    from os_tooling.report.escape import json_text
+    from os_tooling.core.escape import json_text
 
     result = outcome.result
     matrix = json_text(json.dumps({"include": result.to_json()["include"]}, ensure_ascii=False))

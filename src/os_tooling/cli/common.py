@@ -18,8 +18,8 @@ def add_format(parser: argparse.ArgumentParser) -> None:
 
 def emit(text: str) -> None:
     """Print a report. The last guard: no raw control character of any input gets through
-    (reports escape each untrusted value themselves, see os_tooling.report.escape)."""
-    from os_tooling.report.escape import terminal
+    (reports escape each untrusted value themselves, see os_tooling.core.escape)."""
+    from os_tooling.core.escape import terminal
 
     text = terminal(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
@@ -28,14 +28,14 @@ def emit(text: str) -> None:
 def emit_json(data: object) -> None:
     import json
 
-    from os_tooling.report.escape import json_text
+    from os_tooling.core.escape import json_text
 
     emit(json_text(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 def emit_error(command: str, message: object) -> None:
     """One line on stderr, ``os-tooling COMMAND: MESSAGE``, whatever the message carries."""
-    from os_tooling.report.escape import one_line
+    from os_tooling.core.escape import one_line
 
     print(f"os-tooling {command}: {one_line(message)}", file=sys.stderr)
 

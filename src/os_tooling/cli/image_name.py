@@ -38,7 +38,7 @@ def execute(args: argparse.Namespace):
         name = image_name(args.flatcar, args.kubernetes, args.tooling, suffix=suffix)
     except ImageNameError as exc:
         raise UsageError(str(exc)) from None
-    from os_tooling.report.escape import md_code, plain
+    from os_tooling.core.escape import md_code, plain
     from os_tooling.report.reporter import Outcome, Reporter
 
     data = {"image": name, "flatcar": args.flatcar, "kubernetes": args.kubernetes,

@@ -85,8 +85,8 @@ def _problem(exc: Exception):
     """A failed run as an Outcome: bad usage (exit 2) or an internal error (exit 3)."""
     import os
 
+    from os_tooling.core.escape import one_line
     from os_tooling.errors import OsToolingError
-    from os_tooling.report.escape import one_line
     from os_tooling.report.reporter import failed
 
     if isinstance(exc, OsToolingError):  # the one place an error becomes its exit code

@@ -117,8 +117,8 @@ def present(args: argparse.Namespace, outcome) -> None:
     import sys
 
     from os_tooling.cli.common import emit, print_outcome
+    from os_tooling.core.escape import terminal
     from os_tooling.report import release as report
-    from os_tooling.report.escape import terminal
 
     result = outcome.result
     if (args.format == "text" and args.local and not args.notes_file and result is not None

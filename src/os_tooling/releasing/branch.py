@@ -91,7 +91,7 @@ def resolve(root: Path, option: str | None, environ: Mapping[str, str]) -> Relea
 
 
 def _event_default_branch(environ: Mapping[str, str]) -> str | None:
-    from os_tooling.action.event import read_event
+    from os_tooling.adapters.github_event import read_event
 
     return read_event(environ).default_branch
 

@@ -3,7 +3,7 @@
 Both are deterministic functions of the release facts and the head manifest (no clock), so two
 runs that race to publish the same release produce the same text and the same asset.
 Untrusted text (tool names, versions, providers, reasons) is escaped with
-``os_tooling.report.escape``; links are built only from validated parts.
+``os_tooling.core.escape``; links are built only from validated parts.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from os_tooling.core.escape import md, md_code, table
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest, Tool
 from os_tooling.core.policy import Change
 from os_tooling.core.versions import Version
-from os_tooling.report.escape import md, md_code, table
 
 PAYLOAD_SCHEMA = "os-tooling-release/v1"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from os_tooling.core.escape import lines as text_lines
+from os_tooling.core.escape import md, md_code, table
 from os_tooling.core.statuses import ImageStatus
 from os_tooling.discovery import Discovery
-from os_tooling.report.escape import lines as text_lines
-from os_tooling.report.escape import md, md_code, table
 
 
 def to_json(result: Discovery) -> dict:

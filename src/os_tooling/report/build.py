@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from os_tooling.report.escape import md, md_code, plain, table
+from os_tooling.core.escape import md, md_code, plain, table
 from os_tooling.report.reporter import Reporter
 
 

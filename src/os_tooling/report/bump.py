@@ -7,10 +7,10 @@ report strips control characters, the Markdown report escapes everything.
 
 from __future__ import annotations
 
+from os_tooling.core.escape import lines as text_lines
+from os_tooling.core.escape import md, md_code
+from os_tooling.core.escape import plain as _plain
 from os_tooling.release_pr import BUMPED, KEPT, REFUSED, UNCHANGED, BumpRun
-from os_tooling.report.escape import lines as text_lines
-from os_tooling.report.escape import md, md_code
-from os_tooling.report.escape import plain as _plain
 from os_tooling.report.reporter import Reporter
 
 

@@ -9,9 +9,9 @@ report escapes it with ``md``/``md_code``.
 
 from __future__ import annotations
 
+from os_tooling.core.escape import lines as text_lines
+from os_tooling.core.escape import md, md_code, plain, table
 from os_tooling.gate.results import FAILING, GateResult, ReleaseResult
-from os_tooling.report.escape import lines as text_lines
-from os_tooling.report.escape import md, md_code, plain, table
 from os_tooling.report.requests import markdown_lines as requests_markdown
 from os_tooling.report.requests import text_lines as request_lines
 

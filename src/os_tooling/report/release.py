@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from os_tooling.core.escape import lines as text_lines
+from os_tooling.core.escape import md, md_code, table
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import Change, Plan
 from os_tooling.core.versions import Version
 from os_tooling.releasing.service import ReleaseResult
-from os_tooling.report.escape import lines as text_lines
-from os_tooling.report.escape import md, md_code, table
 from os_tooling.report.reporter import Reporter
 
 _HEADLINES = {

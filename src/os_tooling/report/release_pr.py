@@ -6,10 +6,10 @@ File paths and versions come from the PR: the Markdown report escapes them.
 
 from __future__ import annotations
 
+from os_tooling.core.escape import lines as text_lines
+from os_tooling.core.escape import md, md_code, plain, table
 from os_tooling.core.statuses import ImageStatus
 from os_tooling.release_pr import PrAvailability, ReleaseGroup
-from os_tooling.report.escape import lines as text_lines
-from os_tooling.report.escape import md, md_code, plain, table
 
 
 def sentence(group: ReleaseGroup, escape=plain) -> str:

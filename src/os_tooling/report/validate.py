@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from os_tooling.core.escape import lines as text_lines
+from os_tooling.core.escape import md, md_code, table
 from os_tooling.core.manifest import ManifestReport
-from os_tooling.report.escape import lines as text_lines
-from os_tooling.report.escape import md, md_code, table
 
 
 def to_json(reports: list[ManifestReport]) -> dict:
