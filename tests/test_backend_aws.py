@@ -6,7 +6,6 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-import time
 
 import boto3
 import pytest
@@ -225,13 +224,14 @@ def test_unreachable_endpoint_is_an_error(moto, monkeypatch):
 def test_total_time_per_region_is_bounded(moto, monkeypatch):
     with LatencyProxy(moto.url, delay=3) as slow:
         monkeypatch.setenv("AWS_ENDPOINT_URL", slow.url)
-        start = time.monotonic()
         answer = store(regions=["eu-west-1"], timeout=1, maxAttempts=5).lookup([A])[A.name]
-        elapsed = time.monotonic() - start
+        attempts = slow.arrived
     assert answer.status == ERROR
     assert "eu-west-1" in answer.detail
-    # without the bound, 5 attempts x (1 s read timeout + backoff) would take far longer
-    assert elapsed < 2 + 1 + 1  # deadline + one read timeout + the longest first backoff
+    # the 1 s deadline stops the run after the first read timeout (counted, not timed: a busy
+    # machine slows the clock of a test, not the number of requests); without the bound all 5
+    # attempts would be made
+    assert 1 <= attempts <= 2, attempts
 
 
 def test_past_the_filter_limit_wildcards_keep_one_call_and_exact_matches(proxy):

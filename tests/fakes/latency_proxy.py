@@ -108,6 +108,7 @@ class LatencyProxy:
         self.faults: list[Fault] = []
         self.in_flight = 0
         self.max_in_flight = 0  # most requests seen at the same time (concurrency, not timing)
+        self.arrived = 0  # requests received, counted on arrival (the log waits for the delay)
         self._lock = threading.Lock()
         self._local = threading.local()
         proxy = self
@@ -162,6 +163,7 @@ class LatencyProxy:
     # -- the proxy ------------------------------------------------------------------------------
     def _handle(self, handler: BaseHTTPRequestHandler) -> None:
         with self._lock:
+            self.arrived += 1
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
