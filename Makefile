@@ -31,8 +31,10 @@ test: $(STAMP) $(RENOVATE_DEP)
 	$(BIN)/pytest -q
 	$(MAKE) --no-print-directory lint
 
+# Before every commit (under a minute): all but the real Renovate, fuzzing, property tests,
+# moto, injected-latency and real-retry tests (marked slow); `make test` runs everything.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not renovate"
+	$(BIN)/pytest -q -m "not renovate and not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples

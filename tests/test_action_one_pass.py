@@ -22,6 +22,8 @@ from tests.gate_helpers import make_releases_repo
 from tests.helpers import GitRepo
 from tests.report_schema import check
 
+pytestmark = pytest.mark.slow  # the entrypoint against moto behind the latency proxy
+
 pytest_plugins = ["tests.fakes.moto_server"]  # fixture: moto
 
 REGIONS = ["eu-west-1", "eu-central-1", "us-east-1"]

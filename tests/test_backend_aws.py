@@ -29,6 +29,8 @@ from tests.fakes.moto_server import CHINA_ACCOUNT_ID, MOTO_ACCOUNT_ID, NOWHERE, 
 from tests.gate_helpers import make_releases_repo
 from tests.helpers import run_subprocess
 
+pytestmark = pytest.mark.slow  # a moto server and a latency proxy
+
 pytest_plugins = ["tests.fakes.moto_server"]  # fixtures: moto, moto_china
 
 REGIONS = ["eu-west-1", "eu-central-1", "us-east-1", "cn-north-1"]

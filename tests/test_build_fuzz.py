@@ -8,6 +8,7 @@ import shlex
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.fuzz_targets import (
@@ -19,6 +20,8 @@ from tests.fuzz_targets import (
     run_cli,
 )
 from tests.test_fuzz import assert_clean
+
+pytestmark = pytest.mark.slow  # fuzzing: many generated inputs through the CLI
 
 BUDGET = settings(max_examples=40, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

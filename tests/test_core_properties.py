@@ -4,6 +4,7 @@ import contextlib
 import io
 import json
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,8 @@ from os_tooling.core.manifest import parse_manifest
 from os_tooling.core.policy import PlanOptions, plan
 from os_tooling.core.providers import PROVIDERS
 from os_tooling.core.versions import Version
+
+pytestmark = pytest.mark.slow  # property tests: many generated examples
 
 FUZZ = settings(max_examples=150, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])

@@ -18,6 +18,8 @@ from tests.fakes.latency_proxy import EC2_THROTTLE_BODY, Fault, LatencyProxy, ec
 from tests.gate_helpers import make_releases_repo
 from tests.test_release_github import Setup, assert_one_release
 
+pytestmark = pytest.mark.slow  # injected slow answers and retries with real waits
+
 pytest_plugins = ["tests.fakes.github", "tests.fakes.moto_server"]  # github_fake, moto
 
 # -- release against the GitHub fake ------------------------------------------------------------

@@ -20,6 +20,8 @@ from tests.fuzz_targets import (
     structural_target,
 )
 
+pytestmark = pytest.mark.slow  # fuzzing: many generated inputs through the CLI
+
 BUDGET = settings(max_examples=60, deadline=None, database=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 

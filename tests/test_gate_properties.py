@@ -8,6 +8,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -15,6 +16,8 @@ from hypothesis import strategies as st
 from os_tooling.cli.main import main
 from os_tooling.core.release_cr import RELEASE_DIRECTORIES
 from os_tooling.gate.results import RELEASE_STATUSES
+
+pytestmark = pytest.mark.slow  # property tests: many generated examples
 
 DIRECTORIES = sorted(RELEASE_DIRECTORIES)
 versions = st.one_of(

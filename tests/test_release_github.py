@@ -15,6 +15,8 @@ import pytest
 from tests.fakes.github import DEFAULT_TOKEN, FakeRepo, GitHubFake
 from tests.helpers import GitRepo, manifest_text
 
+pytestmark = pytest.mark.slow  # retries that honour Retry-After and timeouts for real
+
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
 
 FULL_NAME = "acme/capi-image-builder"
