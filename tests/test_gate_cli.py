@@ -73,7 +73,8 @@ def test_whole_repository_with_tooling_repo(cli, releases, tooling):
         "vsphere/v34.2.0": "ok",
         "vsphere/v34.5.0": "ok",
     }
-    assert data["summary"] == {"ok": 16, "missing": 0, "violation": 2, "skipped": 5, "error": 0}
+    assert data["summary"] == {"releases": 23, "gated": 18, "ok": 16, "missing": 0, "violation": 2,
+                               "skipped": 5, "error": 0, "failing": 2, "moved_to_archived": 0}
     for release in data["releases"]:
         if release["status"] == "skipped":
             assert release["reason"] and release["checks"] == []
@@ -197,7 +198,7 @@ def test_without_a_tooling_source_the_release_fails_unless_accepted(cli, release
     assert result.code == 0
     assert re.search(r"not-run +os-tooling-release: os-tooling 1\.33\.1 not checked", result.out)
     assert re.search(r"not-run +binary-majors", result.out)
-    assert "gate: ok: 1 release file(s): 1 ok" in result.out
+    assert "gate: ok: 1 release file: 1 gated (1 ok, 0 missing" in result.out
 
 
 def test_json_file_is_the_path_as_given(cli, releases, monkeypatch):
@@ -239,7 +240,8 @@ def test_markdown_report(cli, releases, tooling):
                  "--format", "markdown")
     assert result.code == 1
     out = result.out
-    assert out.startswith("### os-tooling gate: 1 of 2 release(s) failing :x:")
+    assert out.startswith("### os-tooling gate: FAILED :x:\n\n3 release files: 2 gated (1 ok, 0 missing, "
+                          "1 violation, 0 error), 1 skipped\n")
     assert "#### Problems" in out and "teleport 17.4.2 -&gt; 18.0.0" in out
     assert "#### Binary changes" in out and "| teleport | `17.3.0` | `17.4.2` | minor |" in out
     assert "#### Skipped" in out and "`aks-35.1.0`" in out

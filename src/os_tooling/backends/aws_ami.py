@@ -274,7 +274,11 @@ class Store:
             detail = "missing in " + ", ".join(missing)
             if errors:
                 detail += "; not checked: " + "; ".join(errors)
-            return ImageAnswer(name, MISSING, detail)
+            found = tuple(r for r, a in answers.items()
+                          if not a.error and a.states.get(name) == "available")
+            lacking = tuple(r for r, a in answers.items()
+                            if not a.error and a.states.get(name) != "available") if found else ()
+            return ImageAnswer(name, MISSING, detail, found_in=found, lacking=lacking)
         if errors:
             return ImageAnswer(name, ERROR, "; ".join(errors))
         locations = tuple(f"{region}:{answers[region].ids[name]}" for region in self.regions)
@@ -292,10 +296,18 @@ class Store:
         answered = [a for a in answers.values() if not a.error]
         if not answered:
             return {ref.name: [] for ref in wanted}
-        everywhere = set.intersection(*(
+        # every image available in at least one region: one in some regions only is a hint too
+        # (its answer, kept for ``known``, says which regions it lacks)
+        somewhere = set().union(*(
             {name for name, state in a.states.items() if state == "available"} for a in answered))
-        return {name: rank_hints((n for n in everywhere if n.startswith(prefix)), exclude=name)
+        for name in somewhere:
+            self._answers.setdefault(name, self._verdict(name, answers))
+        return {name: rank_hints((n for n in somewhere if n.startswith(prefix)), exclude=name)
                 for name, prefix in prefixes.items()}
+
+    def known(self, names: Sequence[str]) -> dict[str, ImageAnswer]:
+        """What earlier lookups and hint queries of this store saw; never a new call."""
+        return {name: self._answers[name] for name in names if name in self._answers}
 
 
 _loader_lock = threading.Lock()

@@ -27,6 +27,13 @@ class ImageAnswer:
     status: str  # present | missing | error
     detail: str = ""  # e.g. "missing in us-west-2", "AccessDenied in cn-north-1 (account ...)"
     locations: tuple[str, ...] = ()  # where it was found (regions, gallery, bucket key)
+    # an image missing in some places only (AWS regions): where it is, and where it is not
+    found_in: tuple[str, ...] = ()
+    lacking: tuple[str, ...] = ()
+
+    @property
+    def partial(self) -> bool:
+        return self.status == MISSING and bool(self.found_in)
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,11 @@ class ImageStore(Protocol):
         ...
 
     def similar(self, refs: Sequence[ImageRef]) -> dict[str, list[str]]:
-        """Near-miss hints: for each ref's image name, existing images with the same flatcar
-        and kubernetes but another os-tooling version (newest first)."""
+        """Near-miss hints: for each ref's image name, existing images whose names start with
+        the same flatcar and kubernetes (other os-tooling versions, other tails), newest first.
+        A multi-region store lists an image that exists in some of its regions only, too."""
         ...
+
+    # Optional: ``known(names) -> dict[str, ImageAnswer]``, the answers a store has without a
+    # new request (a catalog knows every name; AWS what its lookups and hint queries saw). The
+    # gate uses it for hints only, so that a hint never costs a call.

@@ -63,6 +63,13 @@ class Store:
                                             f"catalog {self.label}")
         return answers
 
+    def known(self, names: Sequence[str]) -> dict[str, ImageAnswer]:
+        """A catalog knows every answer without asking anyone."""
+        self.names()
+        return {name: (ImageAnswer(name, PRESENT, f"listed in catalog {self.label}",
+                                   (f"catalog {self.label}",)) if name in self._set
+                       else ImageAnswer(name, MISSING)) for name in names}
+
     def similar(self, refs: Sequence[ImageRef]) -> dict[str, list[str]]:
         names = self.names()
         out: dict[str, list[str]] = {}

@@ -51,7 +51,7 @@ def execute(args: argparse.Namespace):
 
     from os_tooling.adapters import git
     from os_tooling.errors import UsageError
-    from os_tooling.gate.changed_files import changed_release_files
+    from os_tooling.gate.changed_files import release_changes
     from os_tooling.gate.runner import GateInput, GateOptions, run_gate
     from os_tooling.gate.trusted_config import resolve_trusted_config
     from os_tooling.report import gate as report
@@ -91,10 +91,11 @@ def execute(args: argparse.Namespace):
     if args.base_ref:
         if git.toplevel(repo_root) is None:
             raise UsageError(f"--base-ref needs a git repository, and {str(repo_root)!r} is not in one")
-        changed = changed_release_files(repo_root, args.base_ref)
-        inputs += [GateInput(rel, repo_root / rel) for rel in changed
+        changes = release_changes(repo_root, args.base_ref)
+        inputs += [GateInput(rel, repo_root / rel) for rel in changes.files
                    if (repo_root / rel).resolve() not in given]
-        if not changed:
+        options.moved_to_archived += changes.archived
+        if not changes.files and not changes.archived:
             options.notes.append(f"no release file changed since {args.base_ref}")
         base_commit = git.resolve_commit(repo_root, args.base_ref)
         inputs = _with_published(inputs, repo_root, base_commit)
@@ -134,10 +135,11 @@ def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> 
         raise UsageError(f"--pr {args.pr}: a pull request number is positive")
     ghc.check_repo_name(full_name)
     repo = ghc.open_repo(ghc.build_client(_github_settings(args)), full_name)
-    files = pull_release_files(repo, full_name, args.pr)
-    if not files:
+    files, archived = pull_release_files(repo, full_name, args.pr)
+    options.moved_to_archived += [a for a in archived if a not in options.moved_to_archived]
+    if not files and not archived:
         options.notes.append(f"pull request #{args.pr} of {full_name} changes no release file")
-    elif options.requests is None:  # --base-ref, when given, says where the base is
+    elif files and options.requests is None:  # --base-ref, when given, says where the base is
         options.requests = _pull_requests_loader(repo, full_name, args.pr, files[0], repo_root)
     from os_tooling.gate.base_files import has_commit, published_from_pull
 

@@ -25,7 +25,7 @@ from os_tooling.core.release_cr import (
     OS_TOOLING,
     Component,
     ReleaseCR,
-    parse_release_path,
+    is_version_folder,
 )
 
 CHECK = "published-release"
@@ -64,6 +64,26 @@ def node_image_changes(base: Mapping[str, str], head: Mapping[str, str]) -> list
     return changes
 
 
+def repeated_changes(base: ReleaseCR, head: ReleaseCR) -> list[ComponentChange]:
+    """Node-image components listed more than once (real vintage releases list ``kubernetes``
+    twice; only a skipped release may): every entry counts, so a change hidden in a second entry
+    is still a change. Entries are compared in order; ``old``/``new`` list them all."""
+    changes = []
+    for name in NODE_IMAGE_COMPONENTS:
+        old, new = _entries(base, name), _entries(head, name)
+        if len(old) < 2 and len(new) < 2:
+            continue  # compared by node_image_changes
+        if len(old) != len(new) or not all(_same(a, b) for a, b in zip(old, new, strict=True)):
+            changes.append(ComponentChange(name, ", ".join(old) or None, ", ".join(new) or None))
+    return changes
+
+
+def _entries(release: ReleaseCR, name: str) -> list[str]:
+    every = [release.components[name]] if name in release.components else []
+    every += [c for c in release.repeated if c.name == name]
+    return [c.version.strip() for c in every]
+
+
 def _same(old: str | None, new: str | None) -> bool:
     if old is None or new is None:
         return old is new
@@ -75,12 +95,10 @@ def published_candidates(relative: str) -> list[str]:
     same path, and for ``<dir>/archived/v<version>/release.yaml`` also ``<dir>/v<version>/...``
     (archiving moves a published release; the move itself changes nothing)."""
     candidates = [relative]
-    location = parse_release_path(relative)
-    if location is not None and location.archived:
-        parts = list(PurePosixPath(relative).parts)
-        index = len(parts) - 3  # .../<dir>/archived/v<version>/release.yaml
-        if parts[index] == ARCHIVED:
-            candidates.append(PurePosixPath(*(parts[:index] + parts[index + 1:])).as_posix())
+    parts = list(PurePosixPath(relative).parts)
+    index = len(parts) - 3  # .../<dir>/archived/v<version>/release.yaml, any <dir> (aws/ too)
+    if index >= 1 and parts[index] == ARCHIVED and is_version_folder(parts[index + 1]):
+        candidates.append(PurePosixPath(*(parts[:index] + parts[index + 1:])).as_posix())
     return candidates
 
 
@@ -99,6 +117,9 @@ def published_release_check(label: str, base: ReleaseCR, head: ReleaseCR) -> Pol
                            f"the base revision ({why}): nothing to compare")
     old, new = node_image_versions(base.components), node_image_versions(head.components)
     changes = node_image_changes(old, new)
+    seen = {c.name for c in changes}
+    changes += [c for c in repeated_changes(base, head) if c.name not in seen]
+    changes.sort(key=lambda c: NODE_IMAGE_COMPONENTS.index(c.name))
     details = {"published": old, "changes": [{"component": c.name, "from": c.old, "to": c.new}
                                              for c in changes]}
     if changes:

@@ -12,6 +12,11 @@ has no node image (aks, vintage ``v<version>`` releases with ``containerlinux``,
 - ``skipped``: no node image to gate, with the reason;
 - ``invalid``: the file cannot be used (YAML error, wrong shape, name/directory disagreement,
   a version that is not semver), with findings that carry line and column.
+
+A skipped release is only checked for what its classification needs: a YAML mapping of
+``kind: Release`` whose ``spec.components`` is a list of named components. The rest (a
+component listed twice, a component without a version, a missing ``metadata.name``) matters
+only for a release that is gated: real vintage releases list ``kubernetes`` twice.
 """
 
 from __future__ import annotations
@@ -93,6 +98,11 @@ def parse_release_path(path: str | PurePath) -> ReleasePath | None:
     return ReleasePath(rest[-1], provider, prefix, version, archived, root)
 
 
+def is_version_folder(name: str) -> bool:
+    """``v34.5.0``, ``v11.0.0``: a release's folder, whatever the directory above it."""
+    return len(name) > 1 and name[0] == "v" and name[1].isdigit()
+
+
 def layout_help() -> str:
     dirs = ", ".join(RELEASE_DIRECTORIES)
     return f"<dir>/v<version>/{RELEASE_FILE} or <dir>/{ARCHIVED}/v<version>/{RELEASE_FILE} ({dirs})"
@@ -119,6 +129,8 @@ class ReleaseCR:
     findings: list[Finding] = field(default_factory=list)  # why invalid
     image: ImageRef | None = None
     name_mark: tuple[int | None, int | None] = (None, None)
+    # later entries of a component listed more than once (``components`` keeps the first)
+    repeated: list[Component] = field(default_factory=list)
 
     @property
     def provider(self) -> str | None:
@@ -146,30 +158,36 @@ def parse_release(text: str, file: str, layout_path: str | PurePath | None = Non
     except yamldoc.YamlError as exc:
         return ReleaseCR(file, INVALID, location, findings=[exc.finding])
     release = ReleaseCR(file, INVALID, location)
-    errors = _read_structure(doc, release)
-    if errors:
-        release.findings = errors
+    names: set[str] = set()
+    fatal, shape = _read_structure(doc, release, names)
+    if fatal:  # not a Release whose components can be named: it cannot be classified
+        release.findings = fatal + shape
         return release
 
-    skip = _skip_reason(release)
-    if skip is not None:
+    skip = _skip_reason(release, names)
+    if skip is not None:  # the shape findings matter only for a gated release
         release.kind, release.reason = SKIPPED, skip
         return release
 
-    errors = _check_gateable(doc, release)
+    errors = shape + _check_gateable(doc, release, names)
     if errors:
         release.findings = errors
         return release
+    release.image = _image_of(release)
     release.kind = GATEABLE
     return release
 
 
-def _read_structure(doc: yamldoc.Document, release: ReleaseCR) -> list[Finding]:
+def _read_structure(doc: yamldoc.Document, release: ReleaseCR,
+                    names: set[str]) -> tuple[list[Finding], list[Finding]]:
+    """Fill ``release`` and ``names`` (every component name) from the document. Returns the
+    findings that prevent classification, and those that only a gated release must not have."""
     data = doc.data
     if not isinstance(data, dict):
         return [Finding("a Release CR must be a YAML mapping with apiVersion, kind, metadata "
-                        "and spec", doc.file, *doc.mark(()), "(document)")]
+                        "and spec", doc.file, *doc.mark(()), "(document)")], []
     errors: list[Finding] = []
+    shape: list[Finding] = []
     api = data.get("apiVersion")
     if api != API_VERSION:
         errors.append(_at(doc, ("apiVersion",), f"apiVersion must be {API_VERSION!r}, "
@@ -181,8 +199,8 @@ def _read_structure(doc: yamldoc.Document, release: ReleaseCR) -> list[Finding]:
     metadata = data.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name.strip():
-        errors.append(_at(doc, ("metadata", "name"), "metadata.name is missing or not a string",
-                          not isinstance(metadata, dict) or "name" not in metadata))
+        shape.append(_at(doc, ("metadata", "name"), "metadata.name is missing or not a string",
+                         not isinstance(metadata, dict) or "name" not in metadata))
     else:
         release.name = name
         release.name_mark = doc.mark(("metadata", "name"))
@@ -205,16 +223,19 @@ def _read_structure(doc: yamldoc.Document, release: ReleaseCR) -> list[Finding]:
         if not isinstance(cname, str) or not cname.strip():
             errors.append(doc.finding((*path, "name"), "component without a name"))
             continue
+        names.add(cname)
         if not isinstance(version, str) or not version.strip():
-            errors.append(doc.finding((*path, "version"), f"component {cname!r} has no version"))
-            continue
-        if cname in release.components:
-            errors.append(doc.finding((*path, "name"), f"duplicate component {cname!r} (first at "
-                                      f"line {release.components[cname].line})"))
+            shape.append(doc.finding((*path, "version"), f"component {cname!r} has no version"))
             continue
         line, column = doc.mark((*path, "version"))
-        release.components[cname] = Component(cname, version, line, column)
-    return errors
+        component = Component(cname, version, line, column)
+        if cname in release.components:
+            shape.append(doc.finding((*path, "name"), f"duplicate component {cname!r} (first at "
+                                     f"line {release.components[cname].line})"))
+            release.repeated.append(component)
+            continue
+        release.components[cname] = component
+    return errors, shape
 
 
 def _read_apps(doc: yamldoc.Document, apps: object, release: ReleaseCR) -> None:
@@ -231,8 +252,8 @@ def _read_apps(doc: yamldoc.Document, apps: object, release: ReleaseCR) -> None:
             release.apps[name] = Component(name, version, line, column)
 
 
-def _skip_reason(release: ReleaseCR) -> str | None:
-    components = release.components
+def _skip_reason(release: ReleaseCR, components: set[str]) -> str | None:
+    """Why ``release`` (with these component names) has no node image to gate, or None."""
     name = release.name or ""
     if release.provider in NO_IMAGE_PROVIDERS or (release.path is None and name.startswith("aks-")):
         return "aks release: AKS manages the nodes, there is no node image to gate"
@@ -251,28 +272,27 @@ def _skip_reason(release: ReleaseCR) -> str | None:
     return None
 
 
-def _check_gateable(doc: yamldoc.Document, release: ReleaseCR) -> list[Finding]:
+def _check_gateable(doc: yamldoc.Document, release: ReleaseCR, names: set[str]) -> list[Finding]:
     errors: list[Finding] = []
     line, column = release.name_mark
-    if OS_TOOLING not in release.components:
+    if OS_TOOLING not in names:
         # flatcar without os-tooling or flatcar-variant in a current release: most likely a typo,
         # and skipping it would also hide the policy of the next release
         import difflib
 
-        close = difflib.get_close_matches(OS_TOOLING, list(release.components), n=1, cutoff=0.75)
+        close = difflib.get_close_matches(OS_TOOLING, sorted(names), n=1, cutoff=0.75)
         hint = f" (is {close[0]!r} meant to be it?)" if close else ""
         errors.append(doc.finding(("spec", "components"), "release has flatcar but neither an "
                                   f"os-tooling nor a flatcar-variant component{hint}"))
-    if KUBERNETES not in release.components:
+    if KUBERNETES not in names:
         errors.append(doc.finding(("spec", "components"), "release has flatcar and os-tooling "
                                   "but no kubernetes component: no image name can be built"))
     location = release.path
     if location is None:
         errors.append(Finding(f"cannot tell the provider: the path does not follow {layout_help()}",
                               doc.file, line, column, "metadata.name"))
-    else:
+    elif release.name is not None:  # a missing name is a finding already
         errors += _check_name(release, location)
-    versions: dict[str, str] = {}
     for cname in (FLATCAR, KUBERNETES, OS_TOOLING):
         component = release.components.get(cname)
         if component is None:
@@ -292,10 +312,15 @@ def _check_gateable(doc: yamldoc.Document, release: ReleaseCR) -> list[Finding]:
                                   doc.file, component.line, component.column,
                                   f"components.{cname}.version"))
             continue
-        versions[cname] = text
-    if not errors:
-        release.image = ImageRef(versions[FLATCAR], versions[KUBERNETES], versions[OS_TOOLING])
     return errors
+
+
+def _image_of(release: ReleaseCR) -> ImageRef:
+    """The node image of a release that passed every check (its three versions are there)."""
+    def text(name: str) -> str:
+        return release.components[name].version.strip()
+
+    return ImageRef(text(FLATCAR), text(KUBERNETES), text(OS_TOOLING))
 
 
 def _check_name(release: ReleaseCR, location: ReleasePath) -> list[Finding]:

@@ -3,7 +3,9 @@ repository (the PR's own commits, like GitHub's three-dot diff), or a pull reque
 through the GitHub API (``--pr``).
 
 Added, modified and retyped release files count; deleted files and moves of a release to
-``archived/`` unchanged do not. A file named like a release file that does not follow the layout
+``archived/`` unchanged do not, whatever the folder (retired provider folders such as ``aws/`` or
+``kvm/`` are archived too): those moves are counted, so that a report can say what happened.
+A file named like a release file that does not follow the layout
 (``capa/35.0.1/release.yaml``, ``capa/v35.0.0/release.yml``) counts too: the gate reports it as an
 error rather than letting a PR slip past it. So does an unchanged release moved anywhere else
 (``capa/v34.5.0`` renamed to ``capa/v35.2.0``): its name no longer agrees with its place.
@@ -13,11 +15,21 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from os_tooling.core.release_cr import RELEASE_DIRECTORIES, parse_release_path
+from os_tooling.core.release_cr import ARCHIVED, RELEASE_DIRECTORIES, is_version_folder, parse_release_path
+
+RELEASE_FILE_NAMES = ("release.yaml", "release.yml")
+
+
+@dataclass
+class ReleaseChanges:
+    """What a change does to release files."""
+
+    files: list[str] = field(default_factory=list)  # to gate, relative to the repository root
+    archived: list[str] = field(default_factory=list)  # moved unchanged into archived/: not gated
 
 
 def is_release_file(relative: str) -> bool:
@@ -36,32 +48,47 @@ def is_gated_file(relative: str) -> bool:
     if parts[-1].lower() not in ("release.yaml", "release.yml"):
         return False
     parent = parts[-2] if len(parts) > 1 else ""
-    return parts[0] in RELEASE_DIRECTORIES or (len(parent) > 1 and parent[0] == "v" and parent[1].isdigit())
+    return parts[0] in RELEASE_DIRECTORIES or is_version_folder(parent)
 
 
 def is_archiving(old: str, new: str) -> bool:
-    """``capa/v34.5.0/release.yaml`` -> ``capa/archived/v34.5.0/release.yaml``."""
-    before, after = parse_release_path(old), parse_release_path(new)
-    return (before is not None and after is not None and not before.archived and after.archived
-            and before.directory == after.directory and before.version.same_text(after.version)
-            and str(before.root) == str(after.root) == ".")
+    """``<dir>/v<version>/release.yaml`` -> ``<dir>/archived/v<version>/release.yaml``, for any
+    folder ``<dir>``: today's provider directories and retired ones (``aws/``, ``kvm/``) alike."""
+    before, after = PurePosixPath(old).parts, PurePosixPath(new).parts
+    return (len(before) >= 3 and before[-1] in RELEASE_FILE_NAMES and is_version_folder(before[-2])
+            and before[-3] != ARCHIVED
+            and after == (*before[:-2], ARCHIVED, *before[-2:]))
 
 
 def changed_release_files(repo_root: Path, base_ref: str) -> list[str]:
     """Release files changed between ``base_ref`` and HEAD, relative to ``repo_root``."""
+    return release_changes(repo_root, base_ref).files
+
+
+def release_changes(repo_root: Path, base_ref: str) -> ReleaseChanges:
+    """Release files changed between ``base_ref`` and HEAD (relative to ``repo_root``), and
+    those only moved into ``archived/``."""
     from os_tooling.adapters import git
 
     base = git.resolve_commit(repo_root, base_ref)
     head = git.resolve_commit(repo_root, "HEAD")
     out = git.run(["diff", "--name-status", "-z", "--relative", "--find-renames",
                    f"{base}...{head}", "--"], repo_root)
-    return sorted(set(release_files_from_name_status(out)))
+    changes = release_changes_from_name_status(out)
+    return ReleaseChanges(sorted(changes.files), sorted(changes.archived))
 
 
 def release_files_from_name_status(out: str) -> list[str]:
     """Parse ``git diff --name-status -z`` output into the changed release files."""
+    return release_changes_from_name_status(out).files
+
+
+def release_changes_from_name_status(out: str) -> ReleaseChanges:
+    """Parse ``git diff --name-status -z`` output: release files to gate and release files
+    moved unchanged into ``archived/`` (each once, in the diff's order)."""
     fields = out.split("\0")
     files: list[str] = []
+    archived: list[str] = []
     i = 0
     while i < len(fields):
         status = fields[i]
@@ -73,15 +100,16 @@ def release_files_from_name_status(out: str) -> list[str]:
             old = fields[i + 1] if i + 1 < len(fields) else ""
             new = fields[i + 2] if i + 2 < len(fields) else ""
             i += 3
-            archived_unchanged = kind == "R" and status[1:] == "100" and is_archiving(old, new)
-            if not archived_unchanged and is_gated_file(new):
+            if kind == "R" and status[1:] == "100" and is_archiving(old, new):
+                archived.append(new)
+            elif is_gated_file(new):
                 files.append(new)
             continue
         path = fields[i + 1] if i + 1 < len(fields) else ""
         i += 2
         if kind in "AMT" and is_gated_file(path):
             files.append(path)
-    return files
+    return ReleaseChanges(list(dict.fromkeys(files)), list(dict.fromkeys(archived)))
 
 
 # -- a pull request's files through the GitHub API --------------------------------------------
@@ -99,19 +127,27 @@ def release_files_from_pull(files: Iterable[Mapping[str, object]]) -> list[tuple
     out = []
     for f in files:
         name, status = str(f.get("filename") or ""), f.get("status")
-        if status == "removed":
-            continue
-        if status == "renamed" and not f.get("changes") and is_archiving(
-                str(f.get("previous_filename") or ""), name):
+        if status == "removed" or _archived_unchanged(f):
             continue
         if is_gated_file(name):
             out.append((name, str(f.get("sha") or "")))
     return sorted(set(out))
 
 
-def pull_release_files(repo: Any, full_name: str, number: int) -> list[PullFile]:
+def archived_from_pull(files: Iterable[Mapping[str, object]]) -> list[str]:
+    """The release files a pull request only moves into archived/ (not gated, but counted)."""
+    return sorted({str(f.get("filename") or "") for f in files if _archived_unchanged(f)})
+
+
+def _archived_unchanged(f: Mapping[str, object]) -> bool:
+    return f.get("status") == "renamed" and not f.get("changes") and is_archiving(
+        str(f.get("previous_filename") or ""), str(f.get("filename") or ""))
+
+
+def pull_release_files(repo: Any, full_name: str, number: int) -> tuple[list[PullFile], list[str]]:
     """The release files of pull request ``number`` (``repo``: a PyGithub repository from
-    ``adapters.github_client.open_repo``); a GitHub failure is a UsageError (exit 2)."""
+    ``adapters.github_client.open_repo``), and those it only moves into archived/; a GitHub
+    failure is a UsageError (exit 2)."""
     from os_tooling.adapters import github_client as ghc
     from os_tooling.adapters.files import safe_relative_path
     from os_tooling.errors import UsageError
@@ -126,8 +162,8 @@ def pull_release_files(repo: Any, full_name: str, number: int) -> list[PullFile]
         if ghc.is_github_error(exc):
             raise UsageError(ghc.explain(exc, doing)) from None
         raise
-    return [PullFile(safe_relative_path(name, "file name in the pull request"), sha, head, base)
-            for name, sha in release_files_from_pull(files)]
+    return ([PullFile(safe_relative_path(name, "file name in the pull request"), sha, head, base)
+             for name, sha in release_files_from_pull(files)], archived_from_pull(files))
 
 
 def git_blob_sha(data: bytes) -> str:

@@ -12,6 +12,7 @@ OK, MISSING, VIOLATION, SKIPPED, ERROR = (ReleaseStatus.OK, ReleaseStatus.MISSIN
                                           ReleaseStatus.ERROR)
 RELEASE_STATUSES = tuple(ReleaseStatus)
 FAILING = frozenset({MISSING, VIOLATION, ERROR})
+GATED = (OK, MISSING, VIOLATION, ERROR)  # the statuses of a release that was gated
 
 # check statuses: the release statuses plus two that are never a pass nor a failure
 NOT_RUN = CheckStatus.NOT_RUN
@@ -97,6 +98,7 @@ def release_status(checks: list[Check]) -> str:
 class GateResult:
     releases: list[ReleaseResult]
     notes: list[str] = field(default_factory=list)
+    moved_to_archived: list[str] = field(default_factory=list)  # unchanged moves: not gated
 
     @property
     def ok(self) -> bool:
@@ -108,10 +110,20 @@ class GateResult:
             counts[r.status] += 1
         return counts
 
+    def summary(self) -> dict[str, int]:
+        """The numbers of the run, the same in every format (``report.gate.summary_line``):
+        release files reported, how many were gated, each status, how many fail, and the
+        releases only moved into archived/ (not gated, not among the release files)."""
+        counts = self.counts()
+        return {"releases": len(self.releases), "gated": sum(counts[s] for s in GATED),
+                **counts, "failing": sum(counts[s] for s in FAILING),
+                "moved_to_archived": len(self.moved_to_archived)}
+
     def annotations(self) -> list[dict]:
         return [a for r in self.releases for a in r.annotations()]
 
     def to_dict(self) -> dict:
-        return {"ok": self.ok, "summary": self.counts(),
+        return {"ok": self.ok, "summary": self.summary(),
                 "releases": [r.to_dict() for r in self.releases],
+                "moved_to_archived": list(self.moved_to_archived),
                 "annotations": self.annotations(), "notes": list(self.notes)}

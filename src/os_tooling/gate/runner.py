@@ -1,7 +1,8 @@
 """Orchestration of the gate: release files -> Release CRs -> image refs per provider -> ONE
-batched ``lookup`` per provider store -> near-miss hints for what is missing -> os-tooling
-version check -> policy against the previous release -> a published release keeps its node
-image -> results.
+batched ``lookup`` per provider store -> near-miss hints for what is missing (what differs: the
+region, the provider, the name's tail, the os-tooling version; from what the stores already
+know) -> os-tooling version check -> policy against the previous release -> a published release
+keeps its node image -> results.
 
 Collaborators are handed in (store factory, tooling source, release tree), so each piece can be
 tested alone; nothing here talks to the network itself.
@@ -16,8 +17,9 @@ from pathlib import Path
 from os_tooling.backends.base import ERROR as STORE_ERROR
 from os_tooling.backends.base import MISSING as STORE_MISSING
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
-from os_tooling.core import gate_policy, published
+from os_tooling.core import gate_policy, near_miss, published
 from os_tooling.core.naming import ImageRef
+from os_tooling.core.providers import PROVIDERS
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
 from os_tooling.core.versions import Version
 from os_tooling.gate.config import GateConfig
@@ -38,6 +40,8 @@ from os_tooling.gate.results import (
 from os_tooling.gate.tooling import ToolingLookupError, ToolingSource
 
 StoreFactory = Callable[[StoreConfig], ImageStore]
+# the reason a not-run check gives when the user chose it: the how-to is said once, in a note
+CHOSEN_NOT_RUN = "--no-tooling-checks"
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,8 @@ class GateOptions:
     notes: list[str] = field(default_factory=list)
     # where requests.yaml comes from (default: next to the release directories on disk)
     requests: RequestsLoader | None = None
+    # release files the change only moved into archived/: not gated, counted in the summary
+    moved_to_archived: list[str] = field(default_factory=list)
 
 
 def run_gate(inputs: Sequence[GateInput], options: GateOptions) -> GateResult:
@@ -88,6 +94,10 @@ class _Run:
             self.make_store = options.store_factory
         self._has_version: dict[Version, bool] = {}
         self._resolved: dict[int, Path] = {}
+        self._stores: dict[str, ImageStore] = {}  # provider -> its store in this run
+        self._asked: dict[str, ImageStore] = {}  # provider -> the store that answered for it
+        self._answers: dict[tuple[str, str], ImageAnswer] = {}  # (provider, image) -> answer
+        self._hint_stores: dict[str, ImageStore | None] = {}  # other providers, for hints
         self._repo_root = _resolve(options.repo_root) if options.repo_root is not None else None
         self.requests = options.requests or RequestsLoader(self._repo_root)
 
@@ -109,10 +119,22 @@ class _Run:
             releases.append((item, release))
         answers, similar = self._lookup_images([cr for _, cr in releases if cr.kind == GATEABLE])
         results = [self._result(item, cr, answers, similar) for item, cr in releases]
-        notes = list(self.options.notes) + self.requests.notes
-        if not inputs:
-            notes.append("no release files to gate")
-        return GateResult(results, notes)
+        notes = list(self.options.notes) + self.requests.notes + self._not_run_note(results)
+        return GateResult(results, notes, list(self.options.moved_to_archived))
+
+    def _not_run_note(self, results: list[ReleaseResult]) -> list[str]:
+        """--no-tooling-checks: the checks it leaves out and how to run them, said once."""
+        chosen = sorted({c.name for r in results for c in r.checks
+                         if c.status == NOT_RUN and c.details.get("reason") == CHOSEN_NOT_RUN})
+        if not chosen:
+            return []
+        return [f"{', '.join(chosen)} not run ({CHOSEN_NOT_RUN}): "
+                f"{self.options.tooling_missing_reason} to run them"]
+
+    def _unchecked_reason(self) -> str:
+        if self.options.tooling is None and self.options.allow_unchecked:
+            return CHOSEN_NOT_RUN
+        return self.options.tooling_missing_reason
 
     # -- images: one batched lookup per provider -------------------------------------------------
     def _lookup_images(self, releases: list[ReleaseCR]
@@ -124,6 +146,7 @@ class _Run:
         answers: dict[tuple[str, str], ImageAnswer] = {}
         similar: dict[tuple[str, str], list[str]] = {}
         stores = {p: self.make_store(self.options.config.store_config(p)) for p in sorted(by_provider)}
+        self._stores = dict(stores)
         # Providers whose stores say they answer alike (same AWS accounts and regions) share one
         # store: one batched lookup for all their images. Groups are asked concurrently.
         groups: dict[object, list[str]] = {}
@@ -148,6 +171,7 @@ class _Run:
                 outcomes = list(pool.map(ask, groups.values()))
         for providers, got, hints in outcomes:
             for provider in providers:
+                self._asked[provider] = stores[providers[0]]
                 for name in by_provider[provider]:
                     answer = got.get(name)
                     if answer is None:  # a partial answer is never success
@@ -155,7 +179,55 @@ class _Run:
                     answers[(provider, name)] = answer
                     if answer.status == STORE_MISSING:
                         similar[(provider, name)] = list(hints.get(name, []))
+        self._answers = answers
         return answers, similar
+
+    # -- near misses: from what the stores already know ------------------------------------------
+    def _near_misses(self, cr: ReleaseCR, answer: ImageAnswer,
+                     names: list[str]) -> list[near_miss.NearMiss]:
+        assert cr.image is not None and cr.provider is not None
+        hints: list[near_miss.NearMiss] = []
+        region = near_miss.in_some_regions(answer.image, answer.found_in, answer.lacking)
+        if region is not None:
+            hints.append(region)
+        hints += near_miss.for_providers(self._other_providers(cr.provider, cr.image))
+        partial = {name: (a.found_in, a.lacking)
+                   for name, a in _known(self._asked.get(cr.provider), names).items() if a.partial}
+        return hints + near_miss.from_names(cr.image, names, partial)
+
+    def _other_providers(self, provider: str, ref: ImageRef) -> dict[str, str]:
+        """Other providers that have the image of the same three versions (their own name tail):
+        from this run's answers and stores, or a catalog; a cloud store is never asked anew."""
+        found: dict[str, str] = {}
+        for other in PROVIDERS:
+            if other == provider or self._answers_alike(provider, other):
+                continue
+            name = replace(ref, suffix=self.options.config.image_suffix(other)).name
+            answer = self._answers.get((other, name)) or _known(self._hint_store(other),
+                                                                 [name]).get(name)
+            if answer is not None and answer.status == PRESENT:
+                found[other] = name
+        return found
+
+    def _answers_alike(self, provider: str, other: str) -> bool:
+        return other in self._asked and self._asked[other] is self._asked.get(provider)
+
+    def _hint_store(self, provider: str) -> ImageStore | None:
+        """The provider's store in this run, else its catalog (a file: free to ask)."""
+        if provider in self._stores:
+            return self._stores[provider]
+        if provider not in self._hint_stores:
+            config = self.options.config.store_config(provider)
+            store = None
+            if config.backend == "catalog":
+                from os_tooling.errors import UsageError
+
+                try:
+                    store = self.make_store(config)
+                except UsageError:
+                    store = None  # a hint is not worth failing the gate for
+            self._hint_stores[provider] = store
+        return self._hint_stores[provider]
 
     # -- one release ---------------------------------------------------------------------------
     def _result(self, item: GateInput, cr: ReleaseCR,
@@ -234,19 +306,22 @@ class _Run:
                          line, column, details)
         if answer.status == STORE_MISSING:
             result.similar = hints
+            near = self._near_misses(cr, answer, hints)
             details["similar"] = hints
-            hint = (f"; images for the same flatcar and kubernetes exist with other os-tooling "
-                    f"versions: {', '.join(hints[:5])}" if hints else "")
+            details["near_misses"] = [h.to_dict() for h in near]
+            said = near_miss.describe(near)
             return Check("image", MISSING, f"image {answer.image} does not exist for "
-                         f"{cr.provider}{where}{hint}", line, column, details)
+                         f"{cr.provider}{where}{'; ' + said if said else ''}", line, column,
+                         details)
         return Check("image", ERROR, f"could not check image {answer.image} for {cr.provider}"
                      f"{where}", line, column, details)
 
     def _tooling_check(self, tooling: Version, line: int | None, column: int | None) -> Check:
         source = self.options.tooling
         if source is None:
+            reason = self._unchecked_reason()
             return Check("os-tooling-release", NOT_RUN, f"os-tooling {tooling} not checked: "
-                         f"{self.options.tooling_missing_reason}", line, column)
+                         f"{reason}", line, column, {"reason": reason})
         try:
             if tooling not in self._has_version:
                 self._has_version[tooling] = source.has_version(tooling)
@@ -271,7 +346,7 @@ class _Run:
                            and not previous.tooling.same_text(tooling))
         if needs_manifests and previous is not None and previous.tooling is not None:
             if source is None:
-                reason = self.options.tooling_missing_reason
+                reason = self._unchecked_reason()
             else:
                 try:
                     old_answer = source.manifest(previous.tooling)
@@ -288,14 +363,21 @@ class _Run:
             result.binary_changes = [BinaryChange(c.tool or "", c.old, c.new, str(c.level),
                                                   c.reason) for c in changes]
             result.tooling_span = (str(previous.tooling), str(tooling))
-        return Check(check.name, check.status, check.message, line, column, check.details)
+        details = dict(check.details)
+        if check.status == NOT_RUN:
+            details["reason"] = reason or "their manifests are unknown"
+        return Check(check.name, check.status, check.message, line, column, details)
 
     def _requests_check(self, item: GateInput, cr: ReleaseCR, tooling: Version) -> Check:
         """The requests of the release's directory (``gate/requests.py``)."""
         own = self._resolved.get(id(item)) or _resolve(item.path)
-        return requests_check(cr, self.requests.for_release(own, cr),
-                              binaries_of(self.options.tooling, tooling,
-                                          self.options.tooling_missing_reason))
+        reason = self._unchecked_reason()
+        check = requests_check(cr, self.requests.for_release(own, cr),
+                               binaries_of(self.options.tooling, tooling, reason))
+        if check.status != NOT_RUN:
+            return check
+        # not run only for want of the binaries: the tooling source's reason, said once
+        return replace(check, details={**check.details, "reason": reason})
 
     # -- the previous release ------------------------------------------------------------------
     def _previous(self, item: GateInput, cr: ReleaseCR
@@ -338,6 +420,12 @@ class _Run:
             except ValueError:
                 pass
         return str(path)
+
+
+def _known(store: ImageStore | None, names: list[str]) -> dict[str, ImageAnswer]:
+    """What ``store`` knows about ``names`` without a new request (stores that cannot say: {})."""
+    known = getattr(store, "known", None)
+    return known(names) if known is not None and names else {}
 
 
 def _fail_unchecked(check: Check) -> Check:

@@ -30,11 +30,28 @@ def _plain(value: object) -> str:
     return plain(value)
 
 
-def _summary(result: GateResult) -> str:
-    counts = result.counts()
-    parts = [f"{counts[s]} {s}" for s in ("ok", "missing", "violation", "error", "skipped")]
-    verdict = "ok" if result.ok else "FAILED"
-    return f"gate: {verdict}: {len(result.releases)} release file(s): {', '.join(parts)}"
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
+
+
+def summary_line(summary: dict[str, int]) -> str:
+    """The one summary line of every format, from ``GateResult.summary()`` (the JSON's
+    ``summary``): "3 release files: 2 gated (1 ok, 1 missing, 0 violation, 0 error), 1 skipped"."""
+    moved = summary["moved_to_archived"]
+    if not summary["releases"]:
+        if moved:
+            return (f"{_count(moved, 'release')} moved to archived/ unchanged: nothing to gate")
+        return "no release file to gate"
+    statuses = ", ".join(f"{summary[s]} {s}" for s in ("ok", "missing", "violation", "error"))
+    line = (f"{_count(summary['releases'], 'release file')}: {summary['gated']} gated "
+            f"({statuses}), {summary['skipped']} skipped")
+    if moved:
+        line += f"; {_count(moved, 'release')} moved to archived/ unchanged, not gated"
+    return line
+
+
+def _verdict(result: GateResult) -> str:
+    return "ok" if result.ok else "FAILED"
 
 
 def text(result: GateResult) -> str:
@@ -57,8 +74,27 @@ def text(result: GateResult) -> str:
                 lines.append(f"      {_plain(ch.tool)} {_plain(ch.old or '-')} -> "
                              f"{_plain(ch.new or '-')} ({ch.level}: {_plain(ch.reason)})")
     lines += [f"note: {_plain(n)}" for n in result.notes]
-    lines.append(_summary(result))
+    lines.append(f"gate: {_verdict(result)}: {summary_line(result.summary())}")
     return text_lines(lines)
+
+
+def _not_checked(result: GateResult) -> list[str]:
+    """Checks that did not run, one line per check and reason with how many releases: the
+    reason (how to run them) is said once, not once per release."""
+    groups: dict[tuple[str, str], int] = {}
+    for r in result.releases:
+        for c in r.checks:
+            if c.status == "not-run":
+                key = (c.name, str(c.details.get("reason") or c.message))
+                groups[key] = groups.get(key, 0) + 1
+    if not groups:
+        return []
+    out = ["", "#### Not checked", ""]
+    out += [f"- {_ICONS['not-run']} **{md(name)}** not run for {_count(n, 'release')}: {md(why)}"
+            for (name, why), n in sorted(groups.items())[:20]]
+    if len(groups) > 20:
+        out.append(f"- ... and {len(groups) - 20} more")
+    return out
 
 
 def _release_cell(r: ReleaseResult) -> str:
@@ -67,17 +103,8 @@ def _release_cell(r: ReleaseResult) -> str:
 
 
 def markdown(result: GateResult) -> str:
-    counts = result.counts()
-    gated = sum(counts[s] for s in ("ok", "missing", "violation", "error"))
-    if result.ok:
-        head = f"### os-tooling gate: all {gated} gateable release(s) ok :white_check_mark:"
-    else:
-        failing = sum(counts[s] for s in FAILING)
-        head = f"### os-tooling gate: {failing} of {gated} release(s) failing :x:"
-    out = [head, ""]
-    summary = ", ".join(f"{counts[s]} {s}" for s in ("ok", "missing", "violation", "error",
-                                                      "skipped"))
-    out.append(summary)
+    icon = ":white_check_mark:" if result.ok else ":x:"
+    out = [f"### os-tooling gate: {_verdict(result)} {icon}", "", summary_line(result.summary())]
 
     shown = [r for r in result.releases if r.status != "skipped"]
     failing_rows = [r for r in shown if r.status in FAILING]
@@ -98,9 +125,6 @@ def markdown(result: GateResult) -> str:
             line = f" line {c.line}" if c.line else ""
             out.append(f"- {md_code(r.name or r.file)} ({md_code(r.file)}{md(line)}): "
                        f"**{md(c.name)}** {md(c.status)}: {md(c.message)}")
-            if c.name == "image" and r.similar:
-                near = ", ".join(md_code(s) for s in r.similar[:5])
-                out.append(f"  - similar images (same flatcar and kubernetes): {near}")
 
     with_changes = [r for r in result.releases if r.binary_changes and r.tooling_span]
     if with_changes:
@@ -118,14 +142,7 @@ def markdown(result: GateResult) -> str:
             out.append("")
 
     out += requests_markdown(result)
-
-    not_run = sorted({c.message for r in result.releases for c in r.checks
-                      if c.status == "not-run"})
-    if not_run:
-        out += ["", "#### Not checked", ""]
-        out += [f"- {_ICONS['not-run']} {md(m)}" for m in not_run[:20]]
-        if len(not_run) > 20:
-            out.append(f"- ... and {len(not_run) - 20} more")
+    out += _not_checked(result)
 
     skipped = [r for r in result.releases if r.status == "skipped"]
     if skipped:
