@@ -39,6 +39,13 @@ def available(*args, env=None):
     return result.code, json.loads(result.out)
 
 
+def available_text(*args, env=None, fmt="text"):
+    result = run_subprocess("available", "--flatcar", FLATCAR, "--kubernetes", KUBE, *args,
+                            "--format", fmt, env=env)
+    assert result.code in (0, 1), result.err
+    return result.code, result.out
+
+
 def test_candidates_only_for_the_exact_pair():
     names = [img("1.34.0"), img("1.35.0", kube="1.34.1"), img("1.36.0", flatcar="4593.2.5"),
              img("9.9.9") + "x", "unrelated", img("v1.2.3")]
@@ -96,8 +103,18 @@ def test_available_on_aws_needs_every_region(moto, tmp_path):
                       "  capv: {backend: catalog, file: vsphere.json}\n")
     code, data = available("--provider", "capa", "--config", config, env=aws_env(moto.url))
     assert code == 0 and data["latest"] == "1.34.0"
-    # 1.35.0 exists in eu-west-1 only: never reported as available
-    assert [(v["version"], v["available"]) for v in data["versions"]] == [("1.34.0", True), ("1.33.1", True)]
+    # 1.35.0 exists in eu-west-1 only: never available, listed as partial with what it lacks
+    assert [(v["version"], v["available"], v["partial"]) for v in data["versions"]] == [
+        ("1.35.0", False, True), ("1.34.0", True, False), ("1.33.1", True, False)]
+    capa = data["versions"][0]["providers"]["capa"]
+    assert capa == {"status": "missing", "detail": "missing in us-east-1", "partial": True,
+                    "found_in": ["eu-west-1"], "lacking": ["us-east-1"]}
+    code, out = available_text("--provider", "capa", "--config", config, env=aws_env(moto.url))
+    assert "  1.35.0  partially available: capa: lacks us-east-1 (only in eu-west-1)" in out
+    assert "latest fully available: 1.34.0" in out
+    code, out = available_text("--provider", "capa", "--config", config, env=aws_env(moto.url),
+                               fmt="markdown")
+    assert "| 1.35.0 (partially available) | :warning: lacks us-east-1 |" in out
     # with vSphere (a catalog) too, only 1.33.1 is everywhere
     code, data = available("--provider", "capa", "--provider", "capv", "--config", config,
                            env=aws_env(moto.url))

@@ -280,17 +280,34 @@ def test_near_miss_hints_come_from_one_wildcard_call_per_region(proxy):
     for region in ["eu-west-1", "us-east-1"]:
         for ref in (newer, older, other_kube):
             seed(region, ref.name)
-    seed("eu-west-1", partial.name)  # not usable: missing in us-east-1
+    seed("eu-west-1", partial.name)  # missing in us-east-1: a hint, said to be partial
 
     s = store(regions=["eu-west-1", "us-east-1"])
     assert s.lookup([A])[A.name].status == MISSING
     before = len(proxy.requests("DescribeImages"))
     hints = s.similar([A])
     wildcard = proxy.requests("DescribeImages")[before:]
-    assert hints == {A.name: [newer.name, older.name]}  # newest first, 1.35 > 1.9
+    assert hints == {A.name: [partial.name, newer.name, older.name]}  # newest first, 1.35 > 1.9
     assert len(wildcard) == 2
     assert all(c.filter_values == ["flatcar-stable-4593.2.4-kube-1.34.10-tooling-*"]
                for c in wildcard)
+    # what the hint query saw is known without another call: which regions the partial lacks
+    known = s.known([partial.name, newer.name, "flatcar-stable-never-asked"])
+    assert len(proxy.requests("DescribeImages")) == before + 2
+    assert known[partial.name].partial
+    assert (known[partial.name].found_in, known[partial.name].lacking) == (("eu-west-1",), ("us-east-1",))
+    assert known[newer.name].status == PRESENT and not known[newer.name].partial
+    assert "flatcar-stable-never-asked" not in known
+
+
+def test_a_missing_image_says_where_it_exists_and_where_not(proxy):
+    seed("eu-west-1", A.name)
+    seed("us-east-1", A.name)
+    answer = store(regions=["eu-west-1", "eu-central-1", "us-east-1"]).lookup([A])[A.name]
+    assert answer.status == MISSING and answer.partial
+    assert answer.found_in == ("eu-west-1", "us-east-1") and answer.lacking == ("eu-central-1",)
+    nowhere = store(regions=["eu-west-1"]).lookup([B])[B.name]
+    assert nowhere.status == MISSING and not nowhere.partial and nowhere.lacking == ()
 
 
 def test_no_hint_queries_when_nothing_is_missing(proxy):

@@ -27,7 +27,7 @@ def test_demo_shows_version_tag_images_and_the_failing_gate():
     for file in ("capa/v34.6.0/release.yaml", "azure/v34.6.0/release.yaml"):  # the bump
         assert f"{file}: set os-tooling 1.33.1 -> 1.34.0" in release_pr
     assert "passed over 2.0.0: minor release aws-34.6.0 raises os-tooling's major" in release_pr
-    assert "gate: ok: 2 release file(s)" in release_pr                     # the passing gate
+    assert "gate: ok: 2 release files: 2 gated (2 ok" in release_pr        # the passing gate
     assert "capa/v34.5.0" not in release_pr.split("$ os-tooling gate")[1]  # published: untouched
     published = out[out.index("== 8."):out.index("== 9.")]
     assert "published-release: published release capa/v34.5.0 keeps its node image" in published

@@ -1,9 +1,10 @@
 """Image discovery: ask each provider's store which os-tooling versions exist for a
 flatcar + kubernetes pair, then check every candidate everywhere (two batched calls per store).
 
-Candidates come from the stores' near-miss query (``similar``); the exact per-provider answer
-for each candidate then comes from ``lookup``, so "missing" carries the store's own detail
-(e.g. "missing in us-west-2").
+Candidates come from the stores' near-miss query (``similar``, which lists an AWS image present
+in some regions only too); the exact per-provider answer for each candidate then comes from
+``lookup``, so "missing" carries the store's own detail (e.g. "missing in us-west-2") and the
+regions a partly copied image lacks.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def discover(flatcar: str, kubernetes: str, providers: list[str], config: GateCo
         per_provider = {}
         for p in providers:
             answer = answers[p].get(ImageRef(flatcar, kubernetes, version.core, suffixes[p]).name)
-            per_provider[p] = (ProviderAnswer(answer.status, answer.detail) if answer
+            per_provider[p] = (ProviderAnswer(answer.status, answer.detail, answer.found_in,
+                                              answer.lacking) if answer
                                else ProviderAnswer("error", "the store gave no answer"))
         rows.append(VersionAvailability(version, ref.name, per_provider))
     return Discovery(flatcar, kubernetes, providers, rank(rows))

@@ -2,7 +2,9 @@
 
 Input: for one flatcar + kubernetes pair, the candidate os-tooling versions and, per provider,
 the store's answer for each candidate image. Output: the versions newest first, each with where
-it is missing. Nothing here talks to a store.
+it is missing. A version whose images exist in some of a provider's regions only (not yet
+copied everywhere) is *partially* available: never chosen, but listed with the regions it
+lacks. Nothing here talks to a store.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from os_tooling.core.naming import image_name, parse_image_name, similar_prefix
+from os_tooling.core.statuses import ImageStatus
 from os_tooling.core.versions import Version
 
 
@@ -18,6 +21,18 @@ from os_tooling.core.versions import Version
 class ProviderAnswer:
     status: str  # present | missing | error
     detail: str = ""
+    found_in: tuple[str, ...] = ()  # missing in some regions only: where it is ...
+    lacking: tuple[str, ...] = ()  # ... and where it is not
+
+    @property
+    def partial(self) -> bool:
+        return self.status == ImageStatus.MISSING and bool(self.found_in)
+
+    def to_dict(self) -> dict:
+        out: dict = {"status": self.status, "detail": self.detail, "partial": self.partial}
+        if self.partial:
+            out["found_in"], out["lacking"] = list(self.found_in), list(self.lacking)
+        return out
 
 
 @dataclass(frozen=True)
@@ -31,13 +46,20 @@ class VersionAvailability:
         return all(a.status == "present" for a in self.providers.values())
 
     @property
+    def partial(self) -> bool:
+        """Not available, but every provider has the image in at least some of its regions."""
+        answers = self.providers.values()
+        return (not self.available
+                and all(a.status == ImageStatus.PRESENT or a.partial for a in answers))
+
+    @property
     def missing_for(self) -> list[str]:
         return [p for p, a in self.providers.items() if a.status != "present"]
 
     def to_dict(self) -> dict:
         return {"version": str(self.version), "image": self.image, "available": self.available,
-                "providers": {p: {"status": a.status, "detail": a.detail}
-                              for p, a in self.providers.items()}}
+                "partial": self.partial,
+                "providers": {p: a.to_dict() for p, a in self.providers.items()}}
 
 
 def candidate_versions(flatcar: str, kubernetes: str, names: Iterable[str],

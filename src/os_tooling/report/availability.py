@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from os_tooling.core.availability import ProviderAnswer, VersionAvailability
 from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, table
 from os_tooling.core.statuses import ImageStatus
@@ -29,14 +30,33 @@ def text(result: Discovery) -> str:
         if row.available:
             lines.append(f"  {row.version}  available everywhere")
         else:
-            where = "; ".join(f"{p}: {row.providers[p].status}"
-                              + (f" ({row.providers[p].detail})" if row.providers[p].detail else "")
-                              for p in row.missing_for)
-            lines.append(f"  {row.version}  not available: {where}")
+            where = "; ".join(f"{p}: {_answer_text(row.providers[p])}" for p in row.missing_for)
+            lines.append(f"  {row.version}  {_state(row)}: {where}")
     newest = result.newest
     lines.append(f"latest fully available: {newest.version}" if newest
                  else "no os-tooling version is available for every provider")
     return text_lines(lines)
+
+
+def _state(row: VersionAvailability) -> str:
+    return "partially available" if row.partial else "not available"
+
+
+def _answer_text(answer: ProviderAnswer) -> str:
+    """"lacks us-west-2 (only in eu-west-1, us-east-1)", or the status with the store's detail."""
+    if answer.partial:
+        return f"lacks {', '.join(answer.lacking)} (only in {', '.join(answer.found_in)})"
+    return answer.status + (f" ({answer.detail})" if answer.detail else "")
+
+
+def answer_cell(answer: ProviderAnswer) -> str:
+    """A Markdown table cell for one provider's answer (also the release-PR comment's)."""
+    if answer.status == ImageStatus.PRESENT:
+        return ":white_check_mark:"
+    if answer.partial:
+        return f":warning: lacks {md(', '.join(answer.lacking))}"
+    mark = ":x:" if answer.status == ImageStatus.MISSING else ":warning:"
+    return f"{mark} {md(answer.detail)}"
 
 
 def markdown(result: Discovery) -> str:
@@ -45,13 +65,8 @@ def markdown(result: Discovery) -> str:
              else "### No os-tooling version has images for every provider")
     rows = []
     for row in result.versions:
-        cells = [md(row.version)]
-        for p in result.providers:
-            answer = row.providers[p]
-            mark = ":white_check_mark:" if answer.status == ImageStatus.PRESENT else (
-                ":x:" if answer.status == ImageStatus.MISSING else ":warning:")
-            cells.append(mark if answer.status == ImageStatus.PRESENT else f"{mark} {md(answer.detail)}")
-        rows.append(cells)
+        label = md(row.version) + (" (partially available)" if row.partial else "")
+        rows.append([label] + [answer_cell(row.providers[p]) for p in result.providers])
     body = table(["os-tooling"] + [md(p) for p in result.providers], rows) if rows else "No images found."
     sub = f"flatcar {md_code(result.flatcar)}, kubernetes {md_code(result.kubernetes)}"
     return "\n".join([title, "", sub, "", body])

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, plain, table
-from os_tooling.core.statuses import ImageStatus
 from os_tooling.release_pr import PrAvailability, ReleaseGroup
+from os_tooling.report.availability import answer_cell
 
 
 def sentence(group: ReleaseGroup, escape=plain) -> str:
@@ -78,10 +78,7 @@ def markdown(result: PrAvailability) -> str:
             rows = []
             for row in g.rows:
                 cells = [md(row.version) + (" :no_entry_sign:" if row.version in refused else "")]
-                for p in g.providers:
-                    answer = row.providers[p]
-                    cells.append(":white_check_mark:" if answer.status == ImageStatus.PRESENT
-                                 else f":x: {md(answer.detail)}")
+                cells += [answer_cell(row.providers[p]) for p in g.providers]
                 rows.append(cells)
             out += ["", table(["os-tooling", *[md(p) for p in g.providers]], rows)]
         passed = [p for p in g.choice.passed_over if "no image" not in p.reason]
