@@ -422,11 +422,35 @@ def test_cli_gate_with_aws_config(proxy, moto_china, china, tmp_path):
     assert eks["status"] == "missing"
     assert "missing in cn-north-1" in image_check(eks)["message"]
     assert eks["similar"] == ["flatcar-stable-4459.2.3-kube-1.34.4-tooling-1.26.0-gs"]
+    # the hints say what differs: the region for the image itself, the version for the other
+    assert image_check(eks)["near_misses"] == [
+        {"differs": "region", "image": EKS.name, "found_in": ["eu-west-1", "us-east-1"],
+         "lacking": ["cn-north-1"]},
+        {"differs": "os-tooling", "image": "flatcar-stable-4459.2.3-kube-1.34.4-tooling-1.26.0-gs",
+         "version": "1.26.0"}]
+    assert ("it exists in eu-west-1, us-east-1 but not in cn-north-1; images with other "
+            "os-tooling versions exist: 1.26.0") in image_check(eks)["message"]
     exact = [c for c in proxy.requests("DescribeImages") if "*" not in "".join(c.filter_values)]
     wildcard = [c for c in proxy.requests("DescribeImages") if "*" in "".join(c.filter_values)]
     # capa and eks use the same accounts and regions: one call per region answers for both
     assert sorted(c.region for c in exact) == ["cn-north-1", "eu-west-1", "us-east-1"]
     assert sorted(c.region for c in wildcard) == ["cn-north-1", "eu-west-1", "us-east-1"]  # eks only
+    # (the hints cost nothing more: no call beyond one lookup and one hint query per region)
+
+
+def test_cli_gate_hint_for_a_version_in_some_regions_only(proxy, tmp_path):
+    releases = make_releases_repo(tmp_path / "releases")
+    newer = ImageRef(CAPA.flatcar, CAPA.kubernetes, "1.34.0")
+    seed("eu-west-1", newer.name)  # not yet copied to us-east-1
+    seed("us-east-1", ImageRef(CAPA.flatcar, CAPA.kubernetes, "1.31.0").name)
+    seed("eu-west-1", ImageRef(CAPA.flatcar, CAPA.kubernetes, "1.31.0").name)
+    code, by_file = gate(releases, "providers:\n  capa: {regions: [eu-west-1, us-east-1]}\n",
+                         "capa/v34.5.0/release.yaml", env=aws_env(proxy.url))
+    release = by_file["capa/v34.5.0/release.yaml"]
+    assert code == 1 and release["status"] == "missing"
+    assert ("images with other os-tooling versions exist: 1.34.0 (only in eu-west-1), 1.31.0"
+            in image_check(release)["message"])
+    assert len(proxy.requests("DescribeImages")) == 4  # one lookup and one hint query per region
 
 
 def test_cli_gate_region_errors_are_never_ok(proxy, tmp_path):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from os_tooling.gate.changed_files import changed_release_files, release_files_from_name_status
 from tests.gate_helpers import CATALOG, SAMPLES, release_files
 
@@ -114,3 +116,49 @@ def test_every_sample_is_a_release_file():
     from os_tooling.gate.changed_files import is_release_file
 
     assert all(is_release_file(p.relative_to(SAMPLES).as_posix()) for p in release_files(SAMPLES))
+
+
+def test_unchanged_moves_into_archived_of_any_folder_are_counted_not_gated():
+    from os_tooling.gate.changed_files import release_changes_from_name_status
+
+    out = "\0".join(["R100", "aws/v20.0.0/release.yaml", "aws/archived/v20.0.0/release.yaml",
+                     "R100", "kvm/v12.0.0/release.yaml", "kvm/archived/v12.0.0/release.yaml",
+                     "R100", "capa/v34.4.0/release.yaml", "capa/archived/v34.4.0/release.yaml",
+                     "R100", "aws/v20.0.0/README.md", "aws/archived/v20.0.0/README.md",
+                     "R097", "kvm/v13.0.0/release.yaml", "kvm/archived/v13.0.0/release.yaml",
+                     "R100", "aws/v21.0.0/release.yaml", "aws/archived/v21.1.0/release.yaml", ""])
+    changes = release_changes_from_name_status(out)
+    assert changes.archived == ["aws/archived/v20.0.0/release.yaml",
+                                "kvm/archived/v12.0.0/release.yaml",
+                                "capa/archived/v34.4.0/release.yaml"]
+    # an edit on the way, or a move to another version: gated
+    assert changes.files == ["kvm/archived/v13.0.0/release.yaml", "aws/archived/v21.1.0/release.yaml"]
+
+
+@pytest.mark.parametrize("old, new, archiving", [
+    ("aws/v20.0.0/release.yaml", "aws/archived/v20.0.0/release.yaml", True),
+    ("kvm/v1.2.3/release.yaml", "kvm/archived/v1.2.3/release.yaml", True),
+    ("capa/v34.4.0/release.yaml", "capa/archived/v34.4.0/release.yaml", True),
+    ("sub/aws/v20.0.0/release.yaml", "sub/aws/archived/v20.0.0/release.yaml", True),
+    ("aws/v20.0.0/release.yaml", "kvm/archived/v20.0.0/release.yaml", False),  # other folder
+    ("aws/v20.0.0/release.yaml", "aws/archived/v20.0.1/release.yaml", False),  # other version
+    ("aws/archived/v20.0.0/release.yaml", "aws/archived/archived/v20.0.0/release.yaml", False),
+    ("aws/v20.0.0/README.md", "aws/archived/v20.0.0/README.md", False),
+    ("aws/latest/release.yaml", "aws/archived/latest/release.yaml", False),
+    ("release.yaml", "archived/release.yaml", False),
+])
+def test_is_archiving(old, new, archiving):
+    from os_tooling.gate.changed_files import is_archiving
+
+    assert is_archiving(old, new) is archiving
+
+
+def test_pull_request_archive_moves_are_counted():
+    from os_tooling.gate.changed_files import archived_from_pull
+
+    files = [{"filename": "kvm/archived/v12.0.0/release.yaml", "status": "renamed", "changes": 0,
+              "previous_filename": "kvm/v12.0.0/release.yaml"},
+             {"filename": "aws/archived/v20.0.0/release.yaml", "status": "renamed", "changes": 3,
+              "previous_filename": "aws/v20.0.0/release.yaml"},
+             {"filename": "capa/v34.5.1/release.yaml", "status": "added", "changes": 150}]
+    assert archived_from_pull(files) == ["kvm/archived/v12.0.0/release.yaml"]

@@ -172,6 +172,27 @@ def test_pr_without_release_files_says_so(cli, releases, github, monkeypatch):
     assert data["releases"] == [] and "changes no release file" in data["notes"][0]
 
 
+def test_pr_that_only_archives_says_so_in_every_format(cli, releases, github):
+    from os_tooling.report.gate import summary_line
+
+    repo = github.create_repo(RELEASES)
+    pull = repo.add_pull(files=[
+        {"filename": f"{d}/archived/v{v}/release.yaml", "status": "renamed", "changes": 0,
+         "sha": "a" * 40, "previous_filename": f"{d}/v{v}/release.yaml"}
+        for d, v in (("aws", "20.0.0"), ("kvm", "12.0.0"), ("capa", "34.4.0"))])
+    result, data = gate(cli, releases, "--pr", str(pull.number), "--pr-repo", RELEASES)
+    assert result.code == 0
+    assert data["releases"] == [] and not any("changes no release file" in n for n in data["notes"])
+    assert data["summary"]["moved_to_archived"] == 3
+    line = summary_line(data["summary"])
+    assert line == "3 releases moved to archived/ unchanged: nothing to gate"
+    for fmt in ("text", "markdown"):
+        out = cli("gate", "--pr", str(pull.number), "--pr-repo", RELEASES, "--config",
+                  releases / "gate.yaml", "--catalog", CATALOG, "--repo-root", releases,
+                  "--format", fmt).out
+        assert line in out and "changes no release file" not in out
+
+
 def test_pr_usage_errors(cli, releases, github, monkeypatch):
     monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
     result, _ = gate(cli, releases, "--pr", "1")

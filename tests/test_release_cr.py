@@ -222,3 +222,66 @@ def test_kubernetes_with_v_prefix_gives_an_image_name_without_v():
     release = parse_release(text, "capa/v34.5.0/release.yaml")
     assert release.image is not None
     assert release.image.name == "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs"
+
+
+# -- classification first: a skipped release is only checked for what classification needs ------
+VINTAGE_TEXT = (SAMPLES / "azure/archived/v11.0.0/release.yaml").read_text()
+
+
+def _twice(text: str, component: str, old: str, new: str) -> str:
+    entry = f"  - name: {component}\n    version: {old}\n"
+    return text.replace(entry, entry + f"  - name: {component}\n    version: {new}\n")
+
+
+@pytest.mark.parametrize("path", ["aws/v20.0.0/release.yaml", "azure/archived/v11.0.0/release.yaml",
+                                  "kvm/archived/v12.0.0/release.yaml"])
+def test_a_vintage_release_listing_kubernetes_twice_is_skipped(path):
+    release = parse_release(_twice(VINTAGE_TEXT, "kubernetes", "1.16.3", "1.16.3"), path)
+    assert release.kind == SKIPPED and "vintage" in release.reason
+    assert release.findings == []
+    assert [c.version for c in release.repeated] == ["1.16.3"]  # kept for the published check
+
+
+def test_shape_findings_that_classification_does_not_need_never_reach_a_skipped_release():
+    text = VINTAGE_TEXT.replace("  name: v11.0.0\n", "").replace(
+        "  - name: etcd\n    version: 3.3.17\n", "  - name: etcd\n")  # no name, etcd without version
+    release = parse_release(text, "azure/archived/v11.0.0/release.yaml")
+    assert release.kind == SKIPPED, release.findings
+    legacy = parse_release(_twice((SAMPLES / "capa/archived/v26.0.0/release.yaml").read_text(),
+                                  "kubernetes", *_kubernetes_of("capa/archived/v26.0.0")),
+                           "capa/archived/v26.0.0/release.yaml")
+    assert legacy.kind == SKIPPED and "flatcar-variant" in legacy.reason
+
+
+def _kubernetes_of(relative: str) -> tuple[str, str]:
+    version = parse_release((SAMPLES / relative / "release.yaml").read_text(),
+                            f"{relative}/release.yaml").components["kubernetes"].version
+    return version, version
+
+
+def test_what_classification_needs_is_still_checked_on_a_release_that_would_be_skipped():
+    # a component without a name could be the flatcar that makes it gateable: not skipped
+    nameless = VINTAGE_TEXT.replace("  - name: containerlinux\n", "  - nome: containerlinux\n")
+    release = parse_release(nameless, "azure/archived/v11.0.0/release.yaml")
+    assert release.kind == INVALID and "component without a name" in release.findings[0].message
+    not_a_release = VINTAGE_TEXT.replace("kind: Release", "kind: ConfigMap")
+    assert parse_release(not_a_release, "azure/archived/v11.0.0/release.yaml").kind == INVALID
+
+
+def test_a_gated_release_still_may_not_list_a_component_twice():
+    text = _twice((SAMPLES / "capa/v34.5.0/release.yaml").read_text(), "kubernetes", "1.34.10", "1.34.11")
+    release = parse_release(text, "capa/v34.5.0/release.yaml")
+    assert release.kind == INVALID
+    assert [f.message for f in release.findings] == ["duplicate component 'kubernetes' (first at line 147)"]
+
+
+def test_a_flatcar_without_a_version_is_an_error_not_a_skip():
+    text = (SAMPLES / "capa/v34.5.0/release.yaml").read_text().replace(
+        "  - name: flatcar\n    version: 4593.2.4\n", "  - name: flatcar\n")
+    release = parse_release(text, "capa/v34.5.0/release.yaml")
+    assert release.kind == INVALID
+    assert [f.message for f in release.findings] == ["component 'flatcar' has no version"]
+    no_tooling_version = (SAMPLES / "capa/v34.5.0/release.yaml").read_text().replace(
+        "  - name: os-tooling\n    version: 1.33.1\n", "  - name: os-tooling\n")
+    [finding] = parse_release(no_tooling_version, "capa/v34.5.0/release.yaml").findings
+    assert finding.message == "component 'os-tooling' has no version"
