@@ -59,3 +59,4 @@ clean:
 
 docs: $(STAMP)
 	$(BIN)/python -m os_tooling.report.policy_doc > docs/versioning-policy.md
+	$(BIN)/python -m tests.doc_examples --write

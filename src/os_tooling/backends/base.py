@@ -42,6 +42,7 @@ class StoreConfig:
     backend: str  # registry key, e.g. "catalog"
     options: Mapping[str, object] = field(default_factory=dict)  # the provider's config block
     base_dir: Path = Path(".")  # relative file paths in options are resolved from here
+    label: str = ""  # how a file-backed store names its file to the reader (default: ``file``)
 
 
 class ImageStore(Protocol):

@@ -35,7 +35,7 @@ class Store:
                              "'file: <path to a catalog>'")
         path = Path(file)
         self.path = path if path.is_absolute() else Path(config.base_dir) / path
-        self.label = file
+        self.label = config.label or file  # e.g. the path given, for a copy of the base's file
         self.provider = config.provider
         self._names: tuple[str, ...] | None = None
         self._set: frozenset[str] = frozenset()

@@ -58,14 +58,15 @@ class GateConfig:
         value = config.options.get("imageSuffix", "") if config else ""
         return value if isinstance(value, str) else ""
 
-    def with_catalog(self, catalog: str) -> GateConfig:
-        """``--catalog F``: the catalog backend with F for every provider."""
+    def with_catalog(self, catalog: str, label: str = "") -> GateConfig:
+        """``--catalog F``: the catalog backend with F for every provider (``label``: how the
+        reports name it, when F is a copy of it)."""
         providers = {}
         for p in PROVIDERS:
             options: dict[str, object] = {"file": catalog}
             if self.image_suffix(p):  # the image names stay what they are
                 options["imageSuffix"] = self.image_suffix(p)
-            providers[p] = StoreConfig(p, "catalog", options, Path("."))
+            providers[p] = StoreConfig(p, "catalog", options, Path("."), label)
         return GateConfig(providers, self.image_builder_repo, self.tooling_manifest,
                           self.tooling_tag_prefix, self.file, catalog)
 

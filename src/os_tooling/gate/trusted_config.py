@@ -104,7 +104,9 @@ def resolve_trusted_config(config_file: str | None, catalog: str | None, repo_ro
                 config = load_config(config_file)
     if catalog:
         relative = snapshot.relative(catalog)
-        config = config.with_catalog(str(snapshot.take(relative, "catalog")) if relative else catalog)
+        # a copy of the base's file, named in reports as the user named it
+        config = (config.with_catalog(str(snapshot.take(relative, "catalog")), label=catalog)
+                  if relative else config.with_catalog(catalog))
     return config, snapshot.notes
 
 
@@ -122,5 +124,6 @@ def _catalogs_from_base(config: GateConfig, snapshot: _BaseSnapshot, config_dir:
             options["file"] = os.path.abspath(config_dir / file)
         else:
             options["file"] = str(snapshot.take(relative, "catalog"))
+            store = replace(store, label=file)  # reports name the file as the config does
         providers[name] = replace(store, options=options)
     return replace(config, providers=providers)
