@@ -299,3 +299,24 @@ def test_releases_in_a_subdirectory_of_the_git_repository(cli, tmp_path, tooling
     assert result.code == 1, result.err
     found = check(by_file(json.loads(result.out))[CAPA])
     assert found["status"] == "violation" and found["base_file"] == CAPA
+
+
+def test_a_component_listed_twice_is_compared_entry_by_entry():
+    from os_tooling.core.published import repeated_changes
+
+    sample = (SAMPLES / "azure/archived/v11.0.0/release.yaml").read_text()
+    entry = "  - name: kubernetes\n    version: 1.16.3\n"
+
+    def vintage(*versions: str):
+        text = sample.replace(entry, "".join(f"  - name: kubernetes\n    version: {v}\n"
+                                             for v in versions))
+        return parse_release(text, "azure/archived/v11.0.0/release.yaml")
+
+    once, twice = vintage("1.16.3"), vintage("1.16.3", "1.16.3")
+    assert once.kind == twice.kind == "skipped"
+    assert repeated_changes(once, twice) == repeated_changes(twice, once) == []  # same versions
+    assert repeated_changes(twice, vintage("1.16.3", "v1.16.3")) == []
+    [change] = repeated_changes(twice, vintage("1.16.3", "1.17.0"))
+    assert change.describe() == "kubernetes 1.16.3, 1.16.3 -> 1.16.3, 1.17.0"
+    result = published_release_check("azure/archived/v11.0.0", twice, vintage("1.16.3", "1.17.0"))
+    assert result.status == "violation" and "kubernetes 1.16.3, 1.16.3 -> 1.16.3, 1.17.0" in result.message

@@ -67,13 +67,14 @@ def node_image_changes(base: Mapping[str, str], head: Mapping[str, str]) -> list
 def repeated_changes(base: ReleaseCR, head: ReleaseCR) -> list[ComponentChange]:
     """Node-image components listed more than once (real vintage releases list ``kubernetes``
     twice; only a skipped release may): every entry counts, so a change hidden in a second entry
-    is still a change. Entries are compared in order; ``old``/``new`` list them all."""
+    is still a change. The distinct versions are compared in order (a repeated entry of the same
+    version changes nothing); ``old``/``new`` list every entry."""
     changes = []
     for name in NODE_IMAGE_COMPONENTS:
         old, new = _entries(base, name), _entries(head, name)
         if len(old) < 2 and len(new) < 2:
             continue  # compared by node_image_changes
-        if len(old) != len(new) or not all(_same(a, b) for a, b in zip(old, new, strict=True)):
+        if _distinct(old) != _distinct(new):
             changes.append(ComponentChange(name, ", ".join(old) or None, ", ".join(new) or None))
     return changes
 
@@ -82,6 +83,10 @@ def _entries(release: ReleaseCR, name: str) -> list[str]:
     every = [release.components[name]] if name in release.components else []
     every += [c for c in release.repeated if c.name == name]
     return [c.version.strip() for c in every]
+
+
+def _distinct(versions: list[str]) -> list[str]:
+    return list(dict.fromkeys(v.strip().removeprefix("v") for v in versions))
 
 
 def _same(old: str | None, new: str | None) -> bool:
