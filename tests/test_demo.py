@@ -37,7 +37,7 @@ def test_demo_shows_version_tag_images_and_the_failing_gate():
     failing = out[out.index("== 9."):]
     assert "gate: FAILED" in failing                                       # the failing gate's findings
     assert "does not exist for capa" in failing
-    assert "flatcar-stable-4593.2.4-kube-1.34.11-tooling-1.34.0-gs" in failing  # near-miss hint
+    assert "images with other os-tooling versions exist: 1.34.0" in failing  # near-miss hint
     assert "patch release aws-34.6.1 raises the major of teleport 17.5.0 -> 18.0.1" in failing
     build = out[out.index("== 10."):]
     assert '"teleport_version": "18.0.1"' in build and '"os_tooling_version": "2.0.0"' in build
