@@ -218,3 +218,26 @@ def test_without_the_choice_each_failing_check_still_says_how_to_fix_it(cli, rep
     assert code == 1  # fail closed
     assert "give a tooling source, or --no-tooling-checks to accept it" in text
     assert_same_numbers(data, text, markdown)
+
+
+def test_binary_requests_not_run_by_choice_say_why_once(cli, repo):
+    requests = repo.path / "capa/requests.yaml"
+    requests.write_text(requests.read_text() + '- name: ">= 34.0.0"\n  requests:\n'
+                        '  - name: teleport\n    version: ">= 17.0.0"\n')
+    repo.commit("a binary request")
+    repo.git("tag", "-f", "base")
+    for relative in ("capa/v34.5.0", "capa/v34.4.1"):
+        path = repo.path / relative / "release.yaml"
+        path.write_text(path.read_text() + "# reviewed\n")
+    repo.commit("review")
+
+    code, data, text, markdown = gate_all_formats(cli, repo, "--no-tooling-checks")
+    assert code == 0
+    requests_checks = [c for r in data["releases"] for c in r["checks"] if c["name"] == "requests"]
+    assert [c["status"] for c in requests_checks] == ["not-run", "not-run"]
+    assert all(c["reason"] == "--no-tooling-checks" for c in requests_checks)
+    for report in (text, markdown):
+        assert report.count("--tooling-repo PATH") == 1, report
+    assert "note: binary-majors, os-tooling-release, requests not run (--no-tooling-checks)" in text
+    assert "- :grey_question: **requests** not run for 2 releases: --no-tooling-checks" in markdown
+    assert_same_numbers(data, text, markdown)
