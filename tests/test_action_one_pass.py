@@ -95,17 +95,18 @@ def test_one_describe_images_per_region_whatever_the_format(tmp_path, moto, prox
     assert report["ok"] is True
     assert {r["file"]: r["status"] for r in report["releases"]} == {
         "capa/v34.6.0/release.yaml": "ok", "eks/v34.0.2/release.yaml": "ok"}
-    assert "### os-tooling gate: all 2 gateable release(s) ok" in result.summary
+    head = "### os-tooling gate: ok :white_check_mark:\n\n2 release files: 2 gated (2 ok, "
+    assert head in result.summary
     shown = "\n".join(result.log.text)
     if log_format == "json":
         start = shown.index("{")
         logged = json.JSONDecoder().raw_decode(shown[start:])[0]
         assert logged == report
     elif log_format == "text":
-        assert "gate: ok: 2 release file(s)" in shown
+        assert "gate: ok: 2 release files: 2 gated (2 ok, " in shown
         assert "### os-tooling gate" not in shown
     else:
-        assert "### os-tooling gate: all 2 gateable release(s) ok" in shown
+        assert head in shown
 
 
 @pytest.mark.parametrize("log_format", ["markdown", "text", "json"])
@@ -122,4 +123,5 @@ def test_a_missing_image_asks_each_question_once(tmp_path, moto, proxy, pull, lo
     assert Counter(c.region for c in calls) == {region: 2 for region in REGIONS}  # exact + hints
     statuses = {r["file"]: r["status"] for r in result.report["releases"]}
     assert statuses == {"capa/v34.6.0/release.yaml": "ok", "eks/v34.0.2/release.yaml": "missing"}
-    assert "1 of 2 release(s) failing" in result.summary
+    assert ("### os-tooling gate: FAILED :x:\n\n2 release files: 2 gated (1 ok, 1 missing, "
+            "0 violation, 0 error), 0 skipped") in result.summary

@@ -9,6 +9,7 @@ import pytest
 from os_tooling.core.availability import candidate_versions
 from tests.fakes.moto_server import aws_env
 from tests.helpers import ROOT, GitRepo, manifest_text, run_subprocess
+from tests.report_schema import check
 
 pytest_plugins = ["tests.fakes.moto_server"]  # fixtures: moto
 
@@ -106,6 +107,7 @@ def test_available_on_aws_needs_every_region(moto, tmp_path):
     # 1.35.0 exists in eu-west-1 only: never available, listed as partial with what it lacks
     assert [(v["version"], v["available"], v["partial"]) for v in data["versions"]] == [
         ("1.35.0", False, True), ("1.34.0", True, False), ("1.33.1", True, False)]
+    check(data, "available")  # the documented JSON shape, partial answers included
     capa = data["versions"][0]["providers"]["capa"]
     assert capa == {"status": "missing", "detail": "missing in us-east-1", "partial": True,
                     "found_in": ["eu-west-1"], "lacking": ["us-east-1"]}

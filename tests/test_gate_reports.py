@@ -12,8 +12,9 @@ import shutil
 import pytest
 
 from os_tooling.report.gate import summary_line
-from tests.conftest import GitRepo
 from tests.gate_helpers import CATALOG, SAMPLES
+from tests.helpers import GitRepo
+from tests.report_schema import check
 
 LINE = re.compile(r"(?P<releases>\d+) release files?: (?P<gated>\d+) gated \((?P<ok>\d+) ok, "
                   r"(?P<missing>\d+) missing, (?P<violation>\d+) violation, (?P<error>\d+) error\), "
@@ -63,6 +64,7 @@ def gate_all_formats(cli, repo: GitRepo, *extra: str) -> tuple[int, dict, str, s
 
 
 def assert_same_numbers(data: dict, text: str, markdown: str) -> None:
+    check(data, "gate")  # the documented JSON shape (docs/report.schema.json)
     summary = data["summary"]
     line = summary_line(summary)
     assert text.splitlines()[-1] == f"gate: {'ok' if data['ok'] else 'FAILED'}: {line}"
