@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from os_tooling.gate.config import DEFAULT_PROVIDERS
+from os_tooling.backends.config import DEFAULT_PROVIDERS
 from tests.action_helpers import TOKEN, pull_request_payload, run_action
 from tests.fakes.azure import FakeAzure
 from tests.gate_helpers import make_releases_repo

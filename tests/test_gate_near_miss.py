@@ -8,9 +8,9 @@ import json
 import pytest
 
 from os_tooling.backends.base import MISSING, PRESENT, ImageAnswer, StoreConfig
+from os_tooling.backends.config import default_config
 from os_tooling.core import near_miss
 from os_tooling.core.naming import ImageRef
-from os_tooling.gate.config import default_config
 from os_tooling.gate.runner import GateInput, GateOptions, run_gate
 from tests.gate_helpers import make_releases_repo
 

@@ -10,9 +10,9 @@ import pytest
 from os_tooling.backends import make_store
 from os_tooling.backends.base import MISSING, PRESENT, StoreConfig
 from os_tooling.backends.catalog import parse_catalog
+from os_tooling.backends.config import DEFAULT_PROVIDERS, default_config, parse_config
 from os_tooling.core.naming import ImageRef
 from os_tooling.errors import UsageError
-from os_tooling.gate.config import DEFAULT_PROVIDERS, default_config, parse_config
 
 REF = ImageRef("4593.2.4", "1.34.10", "1.33.1")
 NAMES = [

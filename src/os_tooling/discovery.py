@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from os_tooling.backends import make_store
+from os_tooling.backends.config import GateConfig
 from os_tooling.core.availability import ProviderAnswer, VersionAvailability, candidate_versions, newest_available, rank
 from os_tooling.core.naming import ImageNameError, ImageRef, image_name
-from os_tooling.gate.config import GateConfig
 
 _PROBE_TOOLING = "0.0.0"  # no real release: every existing image is "another version" of it
 

@@ -15,13 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from os_tooling.backends.config import GateConfig
 from os_tooling.core import gate_policy
 from os_tooling.core.availability import VersionAvailability
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
 from os_tooling.core.statuses import BumpStatus, ImageStatus
 from os_tooling.core.tooling_choice import Choice, Refuse, all_of, choose_latest
 from os_tooling.core.versions import Version
-from os_tooling.gate.config import GateConfig
 from os_tooling.gate.requests import RequestsLoader
 from os_tooling.gate.tooling import NO_TOOLING_SOURCE, ToolingSource
 

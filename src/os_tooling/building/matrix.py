@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
+from os_tooling.backends.config import GateConfig
 from os_tooling.building.releases import ReleaseListing
 from os_tooling.core.build_matrix import INVALID, MatrixEntry, Plan, SeenRelease, plan_images
 from os_tooling.core.findings import Finding
@@ -19,7 +20,6 @@ from os_tooling.core.naming import ImageRef
 from os_tooling.core.release_cr import INVALID as INVALID_CR
 from os_tooling.core.release_cr import RELEASE_DIRECTORIES, ReleaseCR, parse_release, parse_release_path
 from os_tooling.core.versions import Version
-from os_tooling.gate.config import GateConfig
 
 StoreFactory = Callable[[StoreConfig], ImageStore]
 

@@ -31,9 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
+    from os_tooling.backends.config import resolve_config
     from os_tooling.discovery import discover
     from os_tooling.errors import UsageError
-    from os_tooling.gate.config import resolve_config
     from os_tooling.report import availability as report
 
     if args.base_ref is not None:
@@ -58,8 +58,8 @@ def _run_release_pr(args: argparse.Namespace):
     from pathlib import Path
 
     from os_tooling.adapters import git
+    from os_tooling.backends.trusted_config import resolve_trusted_config
     from os_tooling.errors import UsageError
-    from os_tooling.gate.trusted_config import resolve_trusted_config
     from os_tooling.release_pr import release_pr_availability
     from os_tooling.report import release_pr as report
 

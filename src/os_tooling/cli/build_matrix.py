@@ -47,10 +47,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
+    from os_tooling.backends.config import resolve_config
     from os_tooling.building.matrix import build_matrix, directories_for
     from os_tooling.building.releases import ReleasesReadError
     from os_tooling.errors import UsageError
-    from os_tooling.gate.config import resolve_config
     from os_tooling.report import build as report
     from os_tooling.report.reporter import Outcome, failed
 

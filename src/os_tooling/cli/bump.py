@@ -54,9 +54,9 @@ def _run_release_pr(args: argparse.Namespace):
     from pathlib import Path
 
     from os_tooling.adapters import git
+    from os_tooling.backends.trusted_config import resolve_trusted_config
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
-    from os_tooling.gate.trusted_config import resolve_trusted_config
     from os_tooling.release_pr import BumpRequest, bump_added_releases
     from os_tooling.report import bump as report
 
@@ -90,13 +90,13 @@ def _run_release_pr(args: argparse.Namespace):
 def _run_file(args: argparse.Namespace):
     from os_tooling.adapters.files import read_text, replace_text
     from os_tooling.backends import make_store
+    from os_tooling.backends.config import resolve_config
     from os_tooling.core.cr_edit import EditError, set_component_version
     from os_tooling.core.naming import ImageRef
     from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, parse_release
     from os_tooling.core.statuses import ImageStatus
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
-    from os_tooling.gate.config import resolve_config
 
     text = read_text(args.file, "release file")
     release = parse_release(text, args.file)

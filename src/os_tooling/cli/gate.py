@@ -50,10 +50,10 @@ def execute(args: argparse.Namespace):
     from pathlib import Path
 
     from os_tooling.adapters import git
+    from os_tooling.backends.trusted_config import resolve_trusted_config
     from os_tooling.errors import UsageError
     from os_tooling.gate.changed_files import release_changes
     from os_tooling.gate.runner import GateInput, GateOptions, run_gate
-    from os_tooling.gate.trusted_config import resolve_trusted_config
     from os_tooling.report import gate as report
 
     if not args.files and not args.base_ref and args.pr is None:

@@ -29,7 +29,7 @@ def execute(args: argparse.Namespace):
     if suffix is None:
         suffix = ""
         if args.config:
-            from os_tooling.gate.config import load_config
+            from os_tooling.backends.config import load_config
 
             if not args.provider:
                 raise UsageError("--config needs --provider: the suffix is configured per provider")

@@ -17,12 +17,12 @@ from pathlib import Path
 from os_tooling.backends.base import ERROR as STORE_ERROR
 from os_tooling.backends.base import MISSING as STORE_MISSING
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
+from os_tooling.backends.config import GateConfig
 from os_tooling.core import gate_policy, near_miss, published
 from os_tooling.core.naming import ImageRef
 from os_tooling.core.providers import PROVIDERS
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
 from os_tooling.core.versions import Version
-from os_tooling.gate.config import GateConfig
 from os_tooling.gate.release_tree import ReleaseTree
 from os_tooling.gate.requests import RequestsLoader, binaries_of, requests_check
 from os_tooling.gate.results import (

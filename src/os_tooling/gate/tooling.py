@@ -15,7 +15,7 @@ from os_tooling.core.manifest import Manifest
 from os_tooling.core.versions import Version
 
 if TYPE_CHECKING:
-    from os_tooling.gate.config import GateConfig
+    from os_tooling.backends.config import GateConfig
 
 
 @dataclass(frozen=True)

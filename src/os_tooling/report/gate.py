@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, plain, table
+from os_tooling.core.statuses import CheckStatus, ReleaseStatus
 from os_tooling.gate.results import FAILING, GateResult, ReleaseResult
 from os_tooling.report.requests import markdown_lines as requests_markdown
 from os_tooling.report.requests import text_lines as request_lines
@@ -42,7 +43,8 @@ def summary_line(summary: dict[str, int]) -> str:
         if moved:
             return (f"{_count(moved, 'release')} moved to archived/ unchanged: nothing to gate")
         return "no release file to gate"
-    statuses = ", ".join(f"{summary[s]} {s}" for s in ("ok", "missing", "violation", "error"))
+    gated = (ReleaseStatus.OK, ReleaseStatus.MISSING, ReleaseStatus.VIOLATION, ReleaseStatus.ERROR)
+    statuses = ", ".join(f"{summary[s]} {s}" for s in gated)
     line = (f"{_count(summary['releases'], 'release file')}: {summary['gated']} gated "
             f"({statuses}), {summary['skipped']} skipped")
     if moved:
@@ -58,7 +60,7 @@ def text(result: GateResult) -> str:
     lines: list[str] = []
     for r in result.releases:
         label = f"{_plain(r.name)} ({_plain(r.provider)})" if r.name else "(unnamed)"
-        if r.status == "skipped":
+        if r.status == ReleaseStatus.SKIPPED:
             lines.append(f"[skipped] {_plain(r.file)}: {label}: {_plain(r.reason)}")
             continue
         image = f" image {_plain(r.image)}" if r.image else ""
@@ -84,7 +86,7 @@ def _not_checked(result: GateResult) -> list[str]:
     groups: dict[tuple[str, str], int] = {}
     for r in result.releases:
         for c in r.checks:
-            if c.status == "not-run":
+            if c.status == CheckStatus.NOT_RUN:
                 key = (c.name, str(c.details.get("reason") or c.message))
                 groups[key] = groups.get(key, 0) + 1
     if not groups:
@@ -106,7 +108,7 @@ def markdown(result: GateResult) -> str:
     icon = ":white_check_mark:" if result.ok else ":x:"
     out = [f"### os-tooling gate: {_verdict(result)} {icon}", "", summary_line(result.summary())]
 
-    shown = [r for r in result.releases if r.status != "skipped"]
+    shown = [r for r in result.releases if r.status != ReleaseStatus.SKIPPED]
     failing_rows = [r for r in shown if r.status in FAILING]
     ok_rows = [r for r in shown if r.status not in FAILING]
     rows = [[_release_cell(r), md(r.provider), md_code(r.image) or "-",
@@ -144,7 +146,7 @@ def markdown(result: GateResult) -> str:
     out += requests_markdown(result)
     out += _not_checked(result)
 
-    skipped = [r for r in result.releases if r.status == "skipped"]
+    skipped = [r for r in result.releases if r.status == ReleaseStatus.SKIPPED]
     if skipped:
         out += ["", "#### Skipped (no node image to gate)", ""]
         out += [f"- {md_code(r.name or r.file)} ({md_code(r.file)}): {md(r.reason)}"
