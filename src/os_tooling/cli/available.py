@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, report_outcome
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_store_arguments, report_outcome
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("list the os-tooling versions whose node images exist for every requested provider, "
@@ -21,8 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="with --base-ref: the releases repository (default: git top level)")
     parser.add_argument("--provider", action="append", choices=list(PROVIDERS), default=[],
                         help="provider to check (repeatable; default: every provider)")
-    parser.add_argument("--config", metavar="FILE", help="gate config: image store per provider")
-    parser.add_argument("--catalog", metavar="FILE", help="catalog of image names for every provider")
+    add_store_arguments(parser)
     parser.add_argument("--tooling-repo", metavar="PATH",
                         help="with --base-ref: local image builder checkout, for the binaries of "
                              "each version (binary requests; default: imageBuilderRepo of the "

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, emit
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_store_arguments, emit
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("the node images an os-tooling version needs: one per distinct provider, flatcar and "
@@ -32,10 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     tooling.add_argument("--image-builder-repo", metavar="OWNER/NAME",
                          help="GitHub repository whose newest tag is the version (default: "
                               "imageBuilderRepo of --config)")
-    parser.add_argument("--config", metavar="FILE",
-                        help="gate config: image store and imageSuffix per provider")
-    parser.add_argument("--catalog", metavar="FILE",
-                        help="catalog of image names, the store of every provider")
+    add_store_arguments(parser)
     parser.add_argument("--provider", action="append", choices=list(PROVIDERS), default=[],
                         help="only this provider (repeatable; default: every provider)")
     parser.add_argument("--include-existing", action="store_true",

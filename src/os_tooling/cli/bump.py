@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, report_outcome
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_store_arguments, report_outcome
 
 HELP = ("set the os-tooling component of a Release CR (only the version string changes), "
         "refusing a version whose node image does not exist or whose binaries break a binary "
@@ -27,8 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="set the version even if its image is missing or it breaks a rule "
                              "(os-tooling major, binary requests)")
     parser.add_argument("--dry-run", action="store_true", help="print what would change, write nothing")
-    parser.add_argument("--config", metavar="FILE", help="gate config: image store per provider")
-    parser.add_argument("--catalog", metavar="FILE", help="catalog of image names for every provider")
+    add_store_arguments(parser)
     parser.add_argument("--tooling-repo", metavar="PATH",
                         help="local image builder checkout: the binaries of each version (binary "
                              "requests; default: imageBuilderRepo of the config on GitHub) and "

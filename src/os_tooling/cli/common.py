@@ -72,6 +72,15 @@ def add_tag_prefix(parser: argparse.ArgumentParser) -> None:
                         help="prefix of version tags (default: v)")
 
 
+def add_store_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--config`` and ``--catalog``: where images are looked up (gate, available, bump,
+    build-matrix); in a pull request both are read from its base revision."""
+    parser.add_argument("--config", metavar="FILE",
+                        help="store config: image store and imageSuffix per provider, imageBuilderRepo")
+    parser.add_argument("--catalog", metavar="FILE",
+                        help="catalog of image names (JSON/YAML provider -> names) for every provider")
+
+
 def add_level_arguments(parser: argparse.ArgumentParser) -> None:
     """Options that raise or shape the release level; ``plan`` and ``release`` share them."""
     add_tag_prefix(parser)

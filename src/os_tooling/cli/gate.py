@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, report_outcome
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_store_arguments, report_outcome
 
 HELP = ("gate Release CRs: their node images must exist, os-tooling must be a release, a "
         "patch or minor release must not raise a major, an active release meets the requests "
@@ -14,10 +14,7 @@ HELP = ("gate Release CRs: their node images must exist, os-tooling must be a re
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("files", nargs="*", metavar="RELEASE_FILE",
                         help="Release CR files (<dir>/v<version>/release.yaml)")
-    parser.add_argument("--catalog", metavar="FILE",
-                        help="catalog of image names (JSON/YAML provider -> names) for every provider")
-    parser.add_argument("--config", metavar="FILE",
-                        help="gate config: image store per provider, imageBuilderRepo")
+    add_store_arguments(parser)
     parser.add_argument("--repo-root", metavar="DIR",
                         help="releases repository root, where previous releases are found "
                              "(default: git top level, else the current directory)")
