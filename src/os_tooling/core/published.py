@@ -134,3 +134,11 @@ def published_release_check(label: str, base: ReleaseCR, head: ReleaseCR) -> Pol
     kept = ", ".join(f"{name} {version}" for name, version in old.items()) or "no node image"
     return PolicyCheck(CHECK, OK, f"published release {label} keeps its node image ({kept})",
                        details)
+
+
+@dataclass(frozen=True)
+class Published:
+    """The release as it is at the base revision of the change: it is published."""
+
+    path: str  # relative to the repository root at the base revision
+    text: str

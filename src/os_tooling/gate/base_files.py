@@ -11,8 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from os_tooling.core.published import published_candidates
-from os_tooling.gate.runner import Published
+from os_tooling.core.published import Published, published_candidates
 
 
 def relative_in_repo(repo_root: Path, path: Path) -> str | None:

@@ -21,6 +21,7 @@ from os_tooling.backends.config import GateConfig
 from os_tooling.core import gate_policy, near_miss, published
 from os_tooling.core.naming import ImageRef
 from os_tooling.core.providers import PROVIDERS
+from os_tooling.core.published import Published
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
 from os_tooling.core.versions import Version
 from os_tooling.gate.release_tree import ReleaseTree
@@ -42,14 +43,6 @@ from os_tooling.gate.tooling import ToolingLookupError, ToolingSource
 StoreFactory = Callable[[StoreConfig], ImageStore]
 # the reason a not-run check gives when the user chose it: the how-to is said once, in a note
 CHOSEN_NOT_RUN = "--no-tooling-checks"
-
-
-@dataclass(frozen=True)
-class Published:
-    """The release as it is at the base revision of the change: it is published."""
-
-    path: str  # relative to the repository root at the base revision
-    text: str
 
 
 @dataclass(frozen=True)
