@@ -15,7 +15,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("core", {"core", "errors", "schema", "__init__"}),
     ("adapters", {"adapters"}),
     ("stores", {"backends"}),
-    ("use cases", {"planning", "releasing", "gate", "discovery", "release_pr", "building"}),
+    ("use cases", {"usecases"}),
     ("reports", {"report"}),
     ("entry points", {"cli", "action", "__main__"}),
 ]

@@ -11,11 +11,11 @@ from pathlib import Path
 import boto3
 import pytest
 
+from os_tooling.adapters.releases_reader import local_release_files
 from os_tooling.backends import make_store
 from os_tooling.backends.config import parse_config, resolve_config
-from os_tooling.building.matrix import build_matrix
-from os_tooling.building.releases import local_release_files
 from os_tooling.core.versions import Version
+from os_tooling.usecases.build_matrix import build_matrix
 from tests.action_helpers import parse_file_commands
 from tests.fakes.latency_proxy import LatencyProxy
 from tests.gate_helpers import SAMPLES, make_tooling_repo

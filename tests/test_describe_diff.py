@@ -11,8 +11,8 @@ import pytest
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest, Tool
 from os_tooling.core.policy import Change
+from os_tooling.core.release_notes import ReleaseFacts, payload, render_notes, upstream_url
 from os_tooling.core.versions import Version
-from os_tooling.releasing.notes import ReleaseFacts, payload, render_notes, upstream_url
 from tests.helpers import GitRepo, manifest_text
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake

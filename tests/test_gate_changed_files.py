@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from os_tooling.gate.changed_files import changed_release_files, release_files_from_name_status
+from os_tooling.adapters.changed_files import changed_release_files, release_files_from_name_status
 from tests.gate_helpers import CATALOG, SAMPLES, release_files
 
 
@@ -113,13 +113,13 @@ def test_files_that_look_meant_as_releases_are_gated_not_ignored():
 
 
 def test_every_sample_is_a_release_file():
-    from os_tooling.gate.changed_files import is_release_file
+    from os_tooling.adapters.changed_files import is_release_file
 
     assert all(is_release_file(p.relative_to(SAMPLES).as_posix()) for p in release_files(SAMPLES))
 
 
 def test_unchanged_moves_into_archived_of_any_folder_are_counted_not_gated():
-    from os_tooling.gate.changed_files import release_changes_from_name_status
+    from os_tooling.adapters.changed_files import release_changes_from_name_status
 
     out = "\0".join(["R100", "aws/v20.0.0/release.yaml", "aws/archived/v20.0.0/release.yaml",
                      "R100", "kvm/v12.0.0/release.yaml", "kvm/archived/v12.0.0/release.yaml",
@@ -148,13 +148,13 @@ def test_unchanged_moves_into_archived_of_any_folder_are_counted_not_gated():
     ("release.yaml", "archived/release.yaml", False),
 ])
 def test_is_archiving(old, new, archiving):
-    from os_tooling.gate.changed_files import is_archiving
+    from os_tooling.adapters.changed_files import is_archiving
 
     assert is_archiving(old, new) is archiving
 
 
 def test_pull_request_archive_moves_are_counted():
-    from os_tooling.gate.changed_files import archived_from_pull
+    from os_tooling.adapters.changed_files import archived_from_pull
 
     files = [{"filename": "kvm/archived/v12.0.0/release.yaml", "status": "renamed", "changes": 0,
               "previous_filename": "kvm/v12.0.0/release.yaml"},

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from os_tooling.gate.changed_files import git_blob_sha, release_files_from_pull
+from os_tooling.adapters.changed_files import git_blob_sha, release_files_from_pull
 from tests.gate_helpers import CATALOG, make_releases_repo, make_tooling_repo
 
 pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake

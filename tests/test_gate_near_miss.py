@@ -11,7 +11,7 @@ from os_tooling.backends.base import MISSING, PRESENT, ImageAnswer, StoreConfig
 from os_tooling.backends.config import default_config
 from os_tooling.core import near_miss
 from os_tooling.core.naming import ImageRef
-from os_tooling.gate.runner import GateInput, GateOptions, run_gate
+from os_tooling.usecases.gate import GateInput, GateOptions, run_gate
 from tests.gate_helpers import make_releases_repo
 
 EKS_33 = ImageRef("4459.2.3", "1.33.8", "1.26.4")  # eks/v33.0.0 of the real sample

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from os_tooling.cli.main import main
+from os_tooling.core.gate_results import RELEASE_STATUSES
 from os_tooling.core.release_cr import RELEASE_DIRECTORIES
-from os_tooling.gate.results import RELEASE_STATUSES
 
 pytestmark = pytest.mark.slow  # property tests: many generated examples
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, ImageAnswer, StoreConfig
 from os_tooling.backends.config import default_config
 from os_tooling.core.naming import ImageRef
-from os_tooling.gate.runner import GateInput, GateOptions, run_gate
+from os_tooling.usecases.gate import GateInput, GateOptions, run_gate
 from tests.gate_helpers import SAMPLES
 
 

@@ -245,7 +245,7 @@ def test_the_real_sample_edited_in_place_flags_nothing_new(cli, releases, toolin
 # -- a pull request through the GitHub API -----------------------------------------------------------
 def test_pull_request_mode_reads_the_base_from_github_or_from_the_checkout(
         cli, releases, tooling, github_fake, monkeypatch, tmp_path):
-    from os_tooling.gate.changed_files import git_blob_sha
+    from os_tooling.adapters.changed_files import git_blob_sha
 
     edit(releases, CAPA, "name: os-tooling\n    version: 1.33.1", "name: os-tooling\n    version: 2.0.0")
     added = "capa/v34.5.1/release.yaml"

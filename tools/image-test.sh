@@ -259,7 +259,7 @@ run_action "$BUILT" validate >"$work/validate.log" 2>&1 || { cat "$work/validate
 say "checking what the trimmed image still needs: AWS models, PyGithub, git"
 in_store "$BUILT" run --isolation chroot "$ctr" -- /opt/os-tooling/bin/python -c '
 import boto3, github
-import os_tooling.backends.aws_ami, os_tooling.backends.s3, os_tooling.releasing.github
+import os_tooling.backends.aws_ami, os_tooling.backends.s3, os_tooling.adapters.github_releases
 for service, region in (("ec2", "eu-west-1"), ("ec2", "cn-north-1"), ("s3", "eu-central-1"), ("sts", "us-east-1")):
     boto3.client(service, region_name=region, aws_access_key_id="x", aws_secret_access_key="x")
 print("    AWS models (ec2, s3, sts) and PyGithub load")

@@ -31,9 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def execute(args: argparse.Namespace):
     from os_tooling.backends.config import resolve_config
-    from os_tooling.discovery import discover
     from os_tooling.errors import UsageError
     from os_tooling.report import availability as report
+    from os_tooling.usecases.discover import discover
 
     if args.base_ref is not None:
         if args.flatcar or args.kubernetes or args.provider:
@@ -59,15 +59,15 @@ def _run_release_pr(args: argparse.Namespace):
     from os_tooling.adapters import git
     from os_tooling.backends.trusted_config import resolve_trusted_config
     from os_tooling.errors import UsageError
-    from os_tooling.release_pr import release_pr_availability
     from os_tooling.report import release_pr as report
+    from os_tooling.usecases.release_pr import release_pr_availability
 
     repo_root = Path(args.repo_root) if args.repo_root else (git.toplevel(".") or Path("."))
     if not repo_root.is_dir() or git.toplevel(repo_root) is None:
         raise UsageError(f"--base-ref needs a git repository, and {str(repo_root)!r} is not one")
     # the image stores of a release PR come from its base revision, never from the PR itself
     config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
-    from os_tooling.gate.tooling import tooling_for
+    from os_tooling.adapters.tooling_sources import tooling_for
 
     result = release_pr_availability(repo_root, args.base_ref, config,
                                      tooling_for(args.tooling_repo, config))

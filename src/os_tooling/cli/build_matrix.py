@@ -44,12 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
+    from os_tooling.adapters.releases_reader import ReleasesReadError
     from os_tooling.backends.config import resolve_config
-    from os_tooling.building.matrix import build_matrix, directories_for
-    from os_tooling.building.releases import ReleasesReadError
     from os_tooling.errors import UsageError
     from os_tooling.report import build as report
     from os_tooling.report.reporter import Outcome, failed
+    from os_tooling.usecases.build_matrix import build_matrix, directories_for
 
     if args.ref and not args.releases_github:
         raise UsageError("--ref needs --releases-github (a local --releases folder is read as "
@@ -85,7 +85,7 @@ def present(args: argparse.Namespace, outcome) -> None:
 
 
 def _listing(args: argparse.Namespace, directories: list[str]):
-    from os_tooling.building.releases import github_release_files, local_release_files
+    from os_tooling.adapters.releases_reader import github_release_files, local_release_files
 
     if args.releases is not None:
         return local_release_files(args.releases, directories)
@@ -139,7 +139,7 @@ def _tooling_version(args: argparse.Namespace, config):
     try:
         releases = [v for v in repo.versions() if v.prerelease is None]
     except ToolingRepoError as exc:  # a setup problem is exit 2; GitHub failing is a finding
-        from os_tooling.building.releases import ReleasesReadError
+        from os_tooling.adapters.releases_reader import ReleasesReadError
 
         raise (UsageError(str(exc)) if exc.usage else ReleasesReadError(str(exc))) from None
     if not releases:

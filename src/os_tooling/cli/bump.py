@@ -56,8 +56,8 @@ def _run_release_pr(args: argparse.Namespace):
     from os_tooling.backends.trusted_config import resolve_trusted_config
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
-    from os_tooling.release_pr import BumpRequest, bump_added_releases
     from os_tooling.report import bump as report
+    from os_tooling.usecases.release_pr import BumpRequest, bump_added_releases
 
     if args.repo_root is not None:
         repo_root = Path(args.repo_root)
@@ -75,7 +75,7 @@ def _run_release_pr(args: argparse.Namespace):
             raise UsageError(f"--to-tooling: {exc}") from None
     # the image stores of a release PR come from its base revision, never from the PR itself
     config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
-    from os_tooling.gate.tooling import tooling_for
+    from os_tooling.adapters.tooling_sources import tooling_for
 
     request = BumpRequest(repo_root, args.base_ref, config, target, args.force, args.dry_run,
                           tooling_for(args.tooling_repo, config))
@@ -111,7 +111,7 @@ def _run_file(args: argparse.Namespace):
     refuse = _requests_rule(release, args.file, args.tooling_repo, config)
     if args.latest:
         from os_tooling.core.availability import rank
-        from os_tooling.discovery import discover
+        from os_tooling.usecases.discover import discover
 
         rows = [row for row in rank(discover(image.flatcar, image.kubernetes, [provider],
                                              config).versions) if row.available]
@@ -170,8 +170,8 @@ def _requests_rule(release, file: str, tooling_repo: str | None, config):
     from pathlib import Path
 
     from os_tooling.adapters.files import repository_root
-    from os_tooling.gate.requests import RequestsLoader, binaries_of, binary_refusal
-    from os_tooling.gate.tooling import NO_TOOLING_SOURCE, tooling_for
+    from os_tooling.adapters.tooling_sources import NO_TOOLING_SOURCE, tooling_for
+    from os_tooling.usecases.gate_requests import RequestsLoader, binaries_of, binary_refusal
 
     path = Path(file).resolve()
     top = repository_root(path.parent)  # the git repository; else the folder of the layout
@@ -187,9 +187,9 @@ def _binary_changes(tooling_repo: str | None, old: str, new: str) -> list[str]:
     """diff lines for the release notes, when a tooling checkout can tell."""
     if not tooling_repo:
         return []
+    from os_tooling.adapters.tooling_sources import LocalTooling
     from os_tooling.core.policy import PlanOptions, plan
     from os_tooling.core.versions import Version
-    from os_tooling.gate.tooling import LocalTooling
     from os_tooling.report.release import diff_lines
 
     source = LocalTooling(tooling_repo)

@@ -47,11 +47,11 @@ def execute(args: argparse.Namespace):
     from pathlib import Path
 
     from os_tooling.adapters import git
+    from os_tooling.adapters.changed_files import release_changes
     from os_tooling.backends.trusted_config import resolve_trusted_config
     from os_tooling.errors import UsageError
-    from os_tooling.gate.changed_files import release_changes
-    from os_tooling.gate.runner import GateInput, GateOptions, run_gate
     from os_tooling.report import gate as report
+    from os_tooling.usecases.gate import GateInput, GateOptions, run_gate
 
     if not args.files and not args.base_ref and args.pr is None:
         raise UsageError("nothing to gate: give release files, --base-ref REF for the release "
@@ -69,11 +69,11 @@ def execute(args: argparse.Namespace):
     options = GateOptions(config, repo_root=repo_root, allow_unchecked=args.no_tooling_checks)
     manifest_path = args.tooling_manifest or config.tooling_manifest
     if args.tooling_repo:
-        from os_tooling.gate.tooling import LocalTooling
+        from os_tooling.adapters.tooling_sources import LocalTooling
 
         options.tooling = LocalTooling(args.tooling_repo, manifest_path, config.tooling_tag_prefix)
     elif args.image_builder_repo or config.image_builder_repo:
-        from os_tooling.gate.tooling import GitHubTooling
+        from os_tooling.adapters.tooling_sources import GitHubTooling
 
         options.tooling = GitHubTooling(args.image_builder_repo or config.image_builder_repo,
                                         _github_settings(args), manifest_path,
@@ -121,9 +121,9 @@ def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> 
     import os
 
     from os_tooling.adapters import github_client as ghc
+    from os_tooling.adapters.changed_files import pull_release_files, read_pull_file
     from os_tooling.errors import UsageError
-    from os_tooling.gate.changed_files import pull_release_files, read_pull_file
-    from os_tooling.gate.runner import GateInput
+    from os_tooling.usecases.gate import GateInput
 
     full_name = args.pr_repo or os.environ.get("GITHUB_REPOSITORY", "")
     if not full_name:
@@ -138,7 +138,7 @@ def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> 
         options.notes.append(f"pull request #{args.pr} of {full_name} changes no release file")
     elif files and options.requests is None:  # --base-ref, when given, says where the base is
         options.requests = _pull_requests_loader(repo, full_name, args.pr, files[0], repo_root)
-    from os_tooling.gate.base_files import has_commit, published_from_pull
+    from os_tooling.adapters.base_files import has_commit, published_from_pull
 
     inputs = []
     local_base: dict[str, bool] = {}
@@ -159,7 +159,7 @@ def _with_published(inputs: list, repo_root, base_commit: str) -> list:
     """Each input inside the repository that exists at the base commit is published."""
     from dataclasses import replace
 
-    from os_tooling.gate.base_files import published_from_git, relative_in_repo, top_prefix
+    from os_tooling.adapters.base_files import published_from_git, relative_in_repo, top_prefix
 
     prefix = top_prefix(repo_root)
     out = []
@@ -172,7 +172,7 @@ def _with_published(inputs: list, repo_root, base_commit: str) -> list:
 
 def _requests_loader(repo_root, base_commit: str, base_ref: str):
     """requests.yaml of the working tree (the change) and of the base revision: both apply."""
-    from os_tooling.gate.requests import GitRevision, RequestsLoader
+    from os_tooling.usecases.gate_requests import GitRevision, RequestsLoader
 
     return RequestsLoader(repo_root, base=GitRevision(repo_root, base_commit, base_ref))
 
@@ -180,8 +180,8 @@ def _requests_loader(repo_root, base_commit: str, base_ref: str):
 def _pull_requests_loader(repo, full_name: str, number: int, file, repo_root):
     """requests.yaml of the pull request's head and of its base, each from the local repository
     when it has that commit, else through the API: both apply."""
-    from os_tooling.gate.base_files import has_commit
-    from os_tooling.gate.requests import GitHubRevision, GitRevision, RequestsLoader
+    from os_tooling.adapters.base_files import has_commit
+    from os_tooling.usecases.gate_requests import GitHubRevision, GitRevision, RequestsLoader
 
     def revision(sha: str, label: str):
         if not sha:

@@ -35,8 +35,8 @@ def execute(args: argparse.Namespace):
     from os_tooling.core.policy import DeclaredLevel, PlanOptions, levels_from_commits, levels_from_labels
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
-    from os_tooling.planning import ChangedFiles, plan_texts
     from os_tooling.report import plan as report
+    from os_tooling.usecases.plan import ChangedFiles, plan_texts
 
     head_path = args.head or args.manifest or default_manifest()
     head_text = read_text(head_path, "manifest")

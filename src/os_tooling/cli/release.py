@@ -46,13 +46,13 @@ def execute(args: argparse.Namespace):
     import os
 
     from os_tooling.adapters import git
+    from os_tooling.adapters.local_git_releases import LocalGit
     from os_tooling.core.levels import Level
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
-    from os_tooling.releasing import branch
-    from os_tooling.releasing.local_git import LocalGit
-    from os_tooling.releasing.service import ReleaseFailed, ReleaseOptions, release
     from os_tooling.report.reporter import Outcome, failed
+    from os_tooling.usecases import release_branch as branch
+    from os_tooling.usecases.release import ReleaseFailed, ReleaseOptions, release
 
     root = git.toplevel(args.repo_root or ".")
     if root is None:
@@ -90,7 +90,7 @@ def execute(args: argparse.Namespace):
     if result.notes and "--notes-file" in outputs:
         _write(outputs["--notes-file"], result.notes.encode("utf-8"))
     if result.payload is not None and "--payload-file" in outputs:
-        from os_tooling.releasing.notes import payload_bytes
+        from os_tooling.core.release_notes import payload_bytes
 
         _write(outputs["--payload-file"], payload_bytes(result.payload))
     notes_file = str(outputs["--notes-file"]) if "--notes-file" in outputs else None
@@ -133,8 +133,8 @@ def _github_backend(args: argparse.Namespace):
     import os
 
     from os_tooling.adapters import github_client as ghc
+    from os_tooling.adapters.github_releases import GitHubReleases
     from os_tooling.errors import UsageError
-    from os_tooling.releasing.github import GitHubReleases
 
     full_name = args.github_repo or os.environ.get("GITHUB_REPOSITORY")
     if not full_name:

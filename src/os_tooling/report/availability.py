@@ -6,7 +6,7 @@ from os_tooling.core.availability import ProviderAnswer, VersionAvailability
 from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, table
 from os_tooling.core.statuses import ImageStatus
-from os_tooling.discovery import Discovery
+from os_tooling.usecases.discover import Discovery
 
 
 def to_json(result: Discovery) -> dict:

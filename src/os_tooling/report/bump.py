@@ -10,8 +10,8 @@ from __future__ import annotations
 from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code
 from os_tooling.core.escape import plain as _plain
-from os_tooling.release_pr import BUMPED, KEPT, REFUSED, UNCHANGED, BumpRun
 from os_tooling.report.reporter import Reporter
+from os_tooling.usecases.release_pr import BUMPED, KEPT, REFUSED, UNCHANGED, BumpRun
 
 
 def to_json(result: BumpRun) -> dict:

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, plain, table
+from os_tooling.core.gate_results import FAILING, GateResult, ReleaseResult
 from os_tooling.core.statuses import CheckStatus, ReleaseStatus
-from os_tooling.gate.results import FAILING, GateResult, ReleaseResult
 from os_tooling.report.requests import markdown_lines as requests_markdown
 from os_tooling.report.requests import text_lines as request_lines
 

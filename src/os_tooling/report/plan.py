@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, table
-from os_tooling.planning import PlanOutcome
+from os_tooling.usecases.plan import PlanOutcome
 
 
 def to_json(outcome: PlanOutcome) -> dict:

@@ -9,8 +9,8 @@ from os_tooling.core.escape import md, md_code, table
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import Change, Plan
 from os_tooling.core.versions import Version
-from os_tooling.releasing.service import ReleaseResult
 from os_tooling.report.reporter import Reporter
+from os_tooling.usecases.release import ReleaseResult
 
 _HEADLINES = {
     "released": "released os-tooling {version} ({level}): tag {tag} at {commit}",

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, plain, table
-from os_tooling.release_pr import PrAvailability, ReleaseGroup
 from os_tooling.report.availability import answer_cell
+from os_tooling.usecases.release_pr import PrAvailability, ReleaseGroup
 
 
 def sentence(group: ReleaseGroup, escape=plain) -> str:

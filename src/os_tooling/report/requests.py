@@ -9,8 +9,8 @@ can write: text goes through ``plain``, Markdown through ``md``/``md_code``/``ta
 from __future__ import annotations
 
 from os_tooling.core.escape import md, md_code, plain, table
+from os_tooling.core.gate_results import FAILING, Check, GateResult, ReleaseResult
 from os_tooling.core.statuses import CheckStatus
-from os_tooling.gate.results import FAILING, Check, GateResult, ReleaseResult
 
 CHECK = "requests"
 MAX_OK_TABLES = 10  # releases whose requests all hold, shown in full in Markdown

@@ -14,19 +14,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from os_tooling.adapters.release_tree import ReleaseTree
+from os_tooling.adapters.tooling_sources import ToolingLookupError, ToolingSource
 from os_tooling.backends.base import ERROR as STORE_ERROR
 from os_tooling.backends.base import MISSING as STORE_MISSING
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
 from os_tooling.backends.config import GateConfig
 from os_tooling.core import gate_policy, near_miss, published
-from os_tooling.core.naming import ImageRef
-from os_tooling.core.providers import PROVIDERS
-from os_tooling.core.published import Published
-from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
-from os_tooling.core.versions import Version
-from os_tooling.gate.release_tree import ReleaseTree
-from os_tooling.gate.requests import RequestsLoader, binaries_of, requests_check
-from os_tooling.gate.results import (
+from os_tooling.core.gate_results import (
     ERROR,
     FAILING,
     MISSING,
@@ -38,7 +33,12 @@ from os_tooling.gate.results import (
     ReleaseResult,
     release_status,
 )
-from os_tooling.gate.tooling import ToolingLookupError, ToolingSource
+from os_tooling.core.naming import ImageRef
+from os_tooling.core.providers import PROVIDERS
+from os_tooling.core.published import Published
+from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
+from os_tooling.core.versions import Version
+from os_tooling.usecases.gate_requests import RequestsLoader, binaries_of, requests_check
 
 StoreFactory = Callable[[StoreConfig], ImageStore]
 # the reason a not-run check gives when the user chose it: the how-to is said once, in a note
@@ -362,7 +362,7 @@ class _Run:
         return Check(check.name, check.status, check.message, line, column, details)
 
     def _requests_check(self, item: GateInput, cr: ReleaseCR, tooling: Version) -> Check:
-        """The requests of the release's directory (``gate/requests.py``)."""
+        """The requests of the release's directory (``usecases/gate_requests.py``)."""
         own = self._resolved.get(id(item)) or _resolve(item.path)
         reason = self._unchecked_reason()
         check = requests_check(cr, self.requests.for_release(own, cr),

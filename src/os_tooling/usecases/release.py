@@ -28,16 +28,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import partial
 
+from os_tooling.adapters.local_git_releases import LocalGit
+from os_tooling.core import release_notes as notes_mod
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import DeclaredLevel, PlanOptions, levels_from_commits, levels_from_labels
+from os_tooling.core.release_backend import ASSET_NAME, BackendError, ReleaseBackend, TagExists, TagRef
 from os_tooling.core.statuses import ReleaseOutcome
 from os_tooling.core.versions import Version
-from os_tooling.planning import plan_texts
-from os_tooling.releasing import notes as notes_mod
-from os_tooling.releasing.base import ASSET_NAME, BackendError, ReleaseBackend, TagExists, TagRef
-from os_tooling.releasing.branch import ReleaseBranch
-from os_tooling.releasing.local_git import LocalGit
+from os_tooling.usecases.plan import plan_texts
+from os_tooling.usecases.release_branch import ReleaseBranch
 
 _RELEASED = frozenset(o for o in ReleaseOutcome if o.released)
 

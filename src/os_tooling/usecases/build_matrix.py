@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from os_tooling.adapters.releases_reader import ReleaseListing
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
 from os_tooling.backends.config import GateConfig
-from os_tooling.building.releases import ReleaseListing
 from os_tooling.core.build_matrix import INVALID, MatrixEntry, Plan, SeenRelease, plan_images
 from os_tooling.core.findings import Finding
 from os_tooling.core.naming import ImageRef

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from os_tooling.adapters.tooling_sources import NO_TOOLING_SOURCE, ToolingSource
 from os_tooling.backends.config import GateConfig
 from os_tooling.core import gate_policy
 from os_tooling.core.availability import VersionAvailability
@@ -22,8 +23,7 @@ from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR,
 from os_tooling.core.statuses import BumpStatus, ImageStatus
 from os_tooling.core.tooling_choice import Choice, Refuse, all_of, choose_latest
 from os_tooling.core.versions import Version
-from os_tooling.gate.requests import RequestsLoader
-from os_tooling.gate.tooling import NO_TOOLING_SOURCE, ToolingSource
+from os_tooling.usecases.gate_requests import RequestsLoader
 
 # git modes of what a release file may be: a regular file (symlinks and submodules never are)
 _REGULAR_FILE_MODES = ("100644", "100755")
@@ -43,8 +43,8 @@ def added_release_files(repo_root: Path, base_ref: str) -> AddedFiles:
     """Current release files (``<dir>/v<version>/release.yaml``) added between ``base_ref``
     and HEAD (the PR's own commits) that do not exist at ``base_ref`` itself."""
     from os_tooling.adapters import git
-    from os_tooling.gate.base_files import exists_at, top_prefix
-    from os_tooling.gate.changed_files import is_release_file
+    from os_tooling.adapters.base_files import exists_at, top_prefix
+    from os_tooling.adapters.changed_files import is_release_file
 
     prefix = top_prefix(repo_root)
     base = git.resolve_commit(repo_root, base_ref)
@@ -81,7 +81,7 @@ def _added_from_raw(raw: str) -> list[tuple[str, str]]:
 # -- the previous release (as the gate finds it) -------------------------------------------------
 def previous_release(repo_root: Path, cr: ReleaseCR) -> gate_policy.Previous | None:
     """The highest lower release of the same provider and major, from the working tree."""
-    from os_tooling.gate.release_tree import ReleaseTree
+    from os_tooling.adapters.release_tree import ReleaseTree
 
     assert cr.path is not None
     tree = ReleaseTree()
@@ -115,7 +115,7 @@ def requests_rule(cr: ReleaseCR, requests: RequestsLoader, tooling: ToolingSourc
                   repo_root: Path) -> Refuse:
     """Why ``cr`` may not take a version: its binaries break a binary request of the release
     (or cannot be read to tell: fails closed)."""
-    from os_tooling.gate.requests import binaries_of, binary_refusal
+    from os_tooling.usecases.gate_requests import binaries_of, binary_refusal
 
     sources = requests.for_release(repo_root / cr.file, cr)
 
@@ -135,7 +135,7 @@ def release_rules(cr: ReleaseCR, repo_root: Path, requests: RequestsLoader,
 def requests_loader(repo_root: Path, base_ref: str) -> RequestsLoader:
     """requests.yaml of the release PR and of its base: both apply, as in the gate."""
     from os_tooling.adapters import git
-    from os_tooling.gate.requests import GitRevision
+    from os_tooling.usecases.gate_requests import GitRevision
 
     return RequestsLoader(repo_root, base=GitRevision(repo_root, git.resolve_commit(
         repo_root, base_ref), base_ref))
@@ -250,7 +250,7 @@ def bump_added_releases(request: BumpRequest,
 
 def _plan_latest(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, str]],
                  requests: RequestsLoader) -> None:
-    from os_tooling.discovery import discover
+    from os_tooling.usecases.discover import discover
 
     groups: dict[tuple[str, str], list[tuple[FileBump, ReleaseCR]]] = {}
     for bump, cr, _ in releases:
@@ -383,7 +383,7 @@ def release_pr_availability(repo_root: Path, base_ref: str, config: GateConfig,
     that release that each of its files may take (its major rule, its binary requests), next
     to what the PR uses."""
     from os_tooling.adapters.files import read_text
-    from os_tooling.discovery import discover
+    from os_tooling.usecases.discover import discover
 
     added = added_release_files(repo_root, base_ref)
     result = PrAvailability(base_ref)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from os_tooling.adapters import git
-from os_tooling.releasing.base import BackendError, ReleaseInfo, TagExists, TagRef
+from os_tooling.core.release_backend import BackendError, ReleaseInfo, TagExists, TagRef
 
 FALLBACK_NAME = "os-tooling"
 FALLBACK_EMAIL = "os-tooling@users.noreply.github.com"

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from os_tooling.core.findings import Finding
+from os_tooling.core.gate_results import NOT_APPLICABLE, Check
 from os_tooling.core.release_cr import OS_TOOLING, ReleaseCR
 from os_tooling.core.requests import (
     ACTIVE,
@@ -42,7 +43,6 @@ from os_tooling.core.requests import (
 )
 from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
-from os_tooling.gate.results import NOT_APPLICABLE, Check
 
 CHECK = "requests"
 ADDED, FROM_BASE = "added", "base"  # a request only in the change's file, only in the base's
@@ -63,7 +63,7 @@ class GitRevision:
     """A revision of the local repository (the base of ``--base-ref``)."""
 
     def __init__(self, repo_root: Path, commit: str, label: str):
-        from os_tooling.gate.base_files import top_prefix
+        from os_tooling.adapters.base_files import top_prefix
 
         self.repo_root, self.commit, self.label = repo_root, commit, label
         self.prefix = top_prefix(repo_root)
@@ -247,7 +247,7 @@ def requests_for(cr: ReleaseCR, sources: Sequence[RequestsSource]) -> Applying:
 # -- the check -----------------------------------------------------------------------------------
 def binaries_of(tooling: Any, version: Version, missing_reason: str) -> Callable[[], Binaries]:
     """What os-tooling ``version`` bakes, asked of the tooling source once, when first needed."""
-    from os_tooling.gate.tooling import ToolingLookupError
+    from os_tooling.adapters.tooling_sources import ToolingLookupError
 
     answer: list[Binaries] = []
 

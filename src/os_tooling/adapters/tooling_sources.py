@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.versions import Version
-
-if TYPE_CHECKING:
-    from os_tooling.backends.config import GateConfig
 
 
 @dataclass(frozen=True)
@@ -163,7 +160,15 @@ NO_TOOLING_SOURCE = ("no tooling source to read the binaries from: give --toolin
                      "imageBuilderRepo in the gate config")
 
 
-def tooling_for(tooling_repo: str | None, config: GateConfig) -> ToolingSource | None:
+class ToolingSettings(Protocol):
+    """Where the store config says os-tooling versions live (``GateConfig`` has these)."""
+
+    image_builder_repo: str | None
+    tooling_manifest: str
+    tooling_tag_prefix: str
+
+
+def tooling_for(tooling_repo: str | None, config: ToolingSettings) -> ToolingSource | None:
     """The tooling source of ``bump``/``available``: ``--tooling-repo``, else the gate config's
     ``imageBuilderRepo`` on GitHub (token from the environment), else none."""
     manifest_path, tag_prefix = config.tooling_manifest, config.tooling_tag_prefix

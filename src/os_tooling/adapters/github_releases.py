@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from os_tooling.adapters import github_client as ghc
+from os_tooling.core.release_backend import BackendError, ReleaseInfo, TagExists, TagRef
 from os_tooling.core.versions import version_from_tag
-from os_tooling.releasing.base import BackendError, ReleaseInfo, TagExists, TagRef
 
 if TYPE_CHECKING:
     from github.Repository import Repository

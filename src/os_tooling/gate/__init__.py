@@ -1,1 +1,0 @@
-"""The release gate: Release CRs -> image names -> image stores, tooling versions and policy."""
