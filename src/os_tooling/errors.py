@@ -25,6 +25,20 @@ class OsToolingError(Exception):
     exit_code = ExitCode.USAGE
 
 
+class ServiceError(OsToolingError):
+    """An outside service (GitHub, a git repository, a release back end) failed or refused:
+    a setup problem a person fixes (``usage=True``: bad token, missing permission, unknown
+    repository; exit 2) or a finding about what it holds (exit 1)."""
+
+    def __init__(self, message: str, usage: bool = False):
+        super().__init__(message)
+        self.usage = usage
+
+    @property
+    def exit_code(self) -> ExitCode:  # type: ignore[override]
+        return ExitCode.USAGE if self.usage else ExitCode.FINDING
+
+
 class UsageError(OsToolingError):
     """Bad usage or input that cannot be read at all: exit 2, one clear line."""
 

@@ -21,6 +21,7 @@ from os_tooling.adapters import github_client as ghc
 from os_tooling.adapters.tooling_repo import TaggedVersions
 from os_tooling.core.manifest import Manifest, Tool, parse_manifest
 from os_tooling.core.versions import Version, VersionError, version_from_tag
+from os_tooling.errors import ServiceError
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -29,10 +30,8 @@ ASSET_NAME = "os-tooling.json"
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 
 
-class ToolingRepoError(Exception):
-    def __init__(self, message: str, usage: bool = False):
-        super().__init__(message)
-        self.usage = usage
+class ToolingRepoError(ServiceError):
+    """A tag or manifest of the tooling repository on GitHub cannot be read."""
 
 
 class GitHubToolingRepo(TaggedVersions):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, EXIT_USAGE, add_format, add_level_arguments
+from os_tooling.cli.common import EXIT_OK, add_format, add_level_arguments
 
 HELP = ("on merge: tag the next os-tooling version at HEAD and publish its release notes "
         "(GitHub, or --local)")
@@ -85,7 +85,7 @@ def execute(args: argparse.Namespace):
     try:
         result = release(workspace, backend, options)
     except ReleaseFailed as exc:
-        return failed(EXIT_USAGE if exc.usage else EXIT_FINDING, f"error: {exc}")
+        return failed(exc.exit_code, f"error: {exc}")
 
     if result.notes and "--notes-file" in outputs:
         _write(outputs["--notes-file"], result.notes.encode("utf-8"))

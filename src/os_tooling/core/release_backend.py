@@ -25,16 +25,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from os_tooling.core.versions import Version
+from os_tooling.errors import ServiceError
 
 ASSET_NAME = "os-tooling.json"
 
 
-class BackendError(Exception):
+class BackendError(ServiceError):
     """A back-end operation failed; the message is one line for a person."""
-
-    def __init__(self, message: str, usage: bool = False):
-        super().__init__(message)
-        self.usage = usage
 
 
 class TagExists(BackendError):

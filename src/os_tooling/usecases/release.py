@@ -36,16 +36,15 @@ from os_tooling.core.policy import DeclaredLevel, PlanOptions, levels_from_commi
 from os_tooling.core.release_backend import ASSET_NAME, BackendError, ReleaseBackend, TagExists, TagRef
 from os_tooling.core.statuses import ReleaseOutcome
 from os_tooling.core.versions import Version
+from os_tooling.errors import ServiceError
 from os_tooling.usecases.plan import plan_texts
 from os_tooling.usecases.release_branch import ReleaseBranch
 
 _RELEASED = frozenset(o for o in ReleaseOutcome if o.released)
 
 
-class ReleaseFailed(Exception):
-    def __init__(self, message: str, usage: bool = False):
-        super().__init__(message)
-        self.usage = usage
+class ReleaseFailed(ServiceError):
+    """The release cannot be made; nothing half-made is left (see the module doc)."""
 
 
 @dataclass(frozen=True)
