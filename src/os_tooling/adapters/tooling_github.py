@@ -18,7 +18,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from os_tooling.adapters import github_client as ghc
-from os_tooling.adapters.tooling_repo import TaggedVersions
+from os_tooling.adapters.tooling_repo import ManifestAnswer, TaggedVersions
 from os_tooling.core.manifest import Manifest, Tool, parse_manifest
 from os_tooling.core.versions import Version, VersionError, version_from_tag
 from os_tooling.errors import ServiceError
@@ -45,9 +45,7 @@ class GitHubToolingRepo(TaggedVersions):
         self.tag_prefix = tag_prefix
         self.source = source
         self._tags: dict[Version, str] | None = None
-        self._manifests: dict[Version, Manifest | None] = {}
-        self.problem: str | None = None  # why the last manifest() returned None
-        self._problems: dict[Version, str | None] = {}
+        self._manifests: dict[Version, ManifestAnswer] = {}
 
     @classmethod
     def from_settings(cls, settings: ghc.ClientSettings, full_name: str, **kwargs: Any
@@ -83,53 +81,45 @@ class GitHubToolingRepo(TaggedVersions):
             self._tags = tags
         return self._tags
 
-    def manifest(self, version: Version) -> Manifest | None:
-        """The binaries of a version; None when the tag, the file or the asset is missing or
-        invalid (``problem`` says which)."""
+    def manifest(self, version: Version) -> ManifestAnswer:
+        """The binaries of a version, or why there is none (tag, file or asset missing or
+        invalid); cached per version."""
         if version not in self._manifests:
-            self.problem = None
             self._manifests[version] = self._load(version)
-            self._problems[version] = self.problem
-        self.problem = self._problems.get(version)  # the reason of *this* version, cached too
         return self._manifests[version]
 
-    def _load(self, version: Version) -> Manifest | None:
+    def _load(self, version: Version) -> ManifestAnswer:
         tag = self.tags().get(version)
         if tag is None:
-            self.problem = f"no tag {self.tag_prefix}{version.core} in {self.full_name}"
-            return None
+            return ManifestAnswer(None, f"no tag {self.tag_prefix}{version.core} in {self.full_name}")
         if self.source == "asset":
             return self._from_asset(tag)
         content = self._call(f"reading {self.manifest_path} at {tag}",
                              lambda: self.repo.get_contents(self.manifest_path, ref=tag))
         if content is None or isinstance(content, list):
-            self.problem = f"{self.manifest_path} does not exist at {tag}"
-            return None
+            return ManifestAnswer(None, f"{self.manifest_path} does not exist at {tag}")
         from os_tooling.adapters.files import decode_text
 
         try:
             text = decode_text(content.decoded_content, f"{tag}:{self.manifest_path}")
         except Exception as exc:  # UsageError: not text
-            self.problem = str(exc)
-            return None
+            return ManifestAnswer(None, str(exc))
         report = parse_manifest(text, f"{tag}:{self.manifest_path}")
         if report.manifest is None:
-            self.problem = f"{tag}:{self.manifest_path} is invalid: " + "; ".join(
-                e.message for e in report.errors[:3])
-        return report.manifest
+            return ManifestAnswer(None, f"{tag}:{self.manifest_path} is invalid: " + "; ".join(
+                e.message for e in report.errors[:3]))
+        return ManifestAnswer(report.manifest)
 
-    def _from_asset(self, tag: str) -> Manifest | None:
+    def _from_asset(self, tag: str) -> ManifestAnswer:
         release = self._call(f"reading the release of {tag}", lambda: self.repo.get_release(tag))
         if release is None:
-            self.problem = f"{tag} has no GitHub release"
-            return None
+            return ManifestAnswer(None, f"{tag} has no GitHub release")
         asset = next((a for a in release.assets if a.name == ASSET_NAME), None)
         if asset is None:
-            self.problem = f"the release of {tag} has no {ASSET_NAME} asset"
-            return None
+            return ManifestAnswer(None, f"the release of {tag} has no {ASSET_NAME} asset")
         if asset.size > MAX_ASSET_BYTES:
-            self.problem = f"{ASSET_NAME} of {tag} is too large ({asset.size} bytes)"
-            return None
+            return ManifestAnswer(None, f"{ASSET_NAME} of {tag} is too large ({asset.size} "
+                                  "bytes)")
 
         def download() -> bytes:
             _status, _headers, chunks = asset.download_asset(None, chunk_size=65536)
@@ -137,13 +127,12 @@ class GitHubToolingRepo(TaggedVersions):
 
         data = self._call(f"downloading {ASSET_NAME} of {tag}", download)
         try:
-            return manifest_from_payload(json.loads(data))
+            return ManifestAnswer(manifest_from_payload(json.loads(data)))
         except RecursionError:
-            self.problem = f"{ASSET_NAME} of {tag} is not a valid payload: nested too deeply"
-            return None
+            return ManifestAnswer(None, f"{ASSET_NAME} of {tag} is not a valid payload: nested too "
+                                  "deeply")
         except (ValueError, TypeError, KeyError, VersionError) as exc:
-            self.problem = f"{ASSET_NAME} of {tag} is not a valid payload: {exc}"
-            return None
+            return ManifestAnswer(None, f"{ASSET_NAME} of {tag} is not a valid payload: {exc}")
 
 
 def manifest_from_payload(data: object) -> Manifest:

@@ -6,12 +6,22 @@ os-tooling version a real release; which binary majors does a cluster release br
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from os_tooling.adapters import git
 from os_tooling.core.manifest import Manifest, parse_manifest
 from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
+
+
+@dataclass(frozen=True)
+class ManifestAnswer:
+    """The manifest of an os-tooling version, or why there is none (every tooling source
+    answers with this value: no mutable "last problem" to read afterwards)."""
+
+    manifest: Manifest | None
+    reason: str = ""
 
 
 class TaggedVersions:
@@ -43,12 +53,18 @@ class LocalToolingRepo(TaggedVersions):
             self._tags = {v: name for name, v in git.version_tags(self.root, self.tag_prefix)}
         return self._tags
 
-    def manifest(self, version: Version) -> Manifest | None:
-        """The manifest at the version's tag; None when the tag or the file is missing or invalid."""
+    def manifest(self, version: Version) -> ManifestAnswer:
+        """The manifest at the version's tag, or why there is none."""
         tag = self.tags().get(version)
         if tag is None:
-            return None
+            return ManifestAnswer(None, f"os-tooling {version} is not a tag of the tooling "
+                                  f"repository {self.root}")
         text = git.show_file(self.root, tag, self.manifest_path)
         if text is None:
-            return None
-        return parse_manifest(text, f"{tag}:{self.manifest_path}").manifest
+            return ManifestAnswer(None, f"tag {tag} has no {self.manifest_path}")
+        report = parse_manifest(text, f"{tag}:{self.manifest_path}")
+        if report.manifest is None:
+            first = report.errors[0]
+            return ManifestAnswer(None, f"{self.manifest_path} at tag {tag} is invalid "
+                                  f"({first.where()}: {first.message})")
+        return ManifestAnswer(report.manifest)

@@ -7,18 +7,11 @@ it here, the GitHub repository (``imageBuilderRepo``) through the GitHub adapter
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from os_tooling.core.manifest import Manifest
+from os_tooling.adapters.tooling_repo import ManifestAnswer
 from os_tooling.core.versions import Version
-
-
-@dataclass(frozen=True)
-class ManifestAnswer:
-    manifest: Manifest | None
-    reason: str = ""  # why there is none
 
 
 class ToolingSource(Protocol):
@@ -67,22 +60,7 @@ class LocalTooling:
         return self._manifests[version]
 
     def _load(self, version: Version) -> ManifestAnswer:
-        from os_tooling.adapters import git
-        from os_tooling.core.manifest import parse_manifest
-
-        tag = self.tag_of(version)
-        if tag is None:
-            return ManifestAnswer(None, f"os-tooling {version} is not a tag of {self.label}")
-        path = self.repo.manifest_path
-        text = git.show_file(self.repo.root, tag, path)
-        if text is None:
-            return ManifestAnswer(None, f"tag {tag} has no {path}")
-        report = parse_manifest(text, f"{tag}:{path}")
-        if report.manifest is None:
-            first = report.errors[0]
-            return ManifestAnswer(None, f"{path} at tag {tag} is invalid ({first.where()}: "
-                                  f"{first.message})")
-        return ManifestAnswer(report.manifest)
+        return self.repo.manifest(version)
 
 
 class ToolingLookupError(Exception):
@@ -123,10 +101,7 @@ class GitHubTooling:
         return [tags[v] for v in sorted(tags, reverse=True) if v.prerelease is None][:count]
 
     def manifest(self, version: Version) -> ManifestAnswer:
-        manifest = self._guard(lambda: self.repo.manifest(version))
-        if manifest is None:
-            return ManifestAnswer(None, self.repo.problem or f"no manifest for os-tooling {version}")
-        return ManifestAnswer(manifest)
+        return self._guard(lambda: self.repo.manifest(version))
 
 
 class LazyTooling:

@@ -81,16 +81,14 @@ def load(repo, label: str, version):
             newest = repo.versions()[:1]
             hint = f" (newest: {newest[0].core})" if newest else " (it has no version tags)"
             raise Missing(f"os-tooling {version.core} is not a release of {label}{hint}")
-        manifest = repo.manifest(version)
+        answer = repo.manifest(version)
     except ToolingRepoError as exc:
         if exc.usage:
             raise UsageError(str(exc)) from None
         raise Missing(str(exc)) from None
-    if manifest is None:
-        why = getattr(repo, "problem", None) or (
-            f"the manifest at {repo.tags()[version]} is missing or invalid")
-        raise Missing(f"cannot read the binaries of os-tooling {version.core}: {why}")
-    return manifest
+    if answer.manifest is None:
+        raise Missing(f"cannot read the binaries of os-tooling {version.core}: {answer.reason}")
+    return answer.manifest
 
 
 def execute(args: argparse.Namespace):
