@@ -164,3 +164,16 @@ def test_first_release_notes_and_payload_are_deterministic():
     assert "First release: every binary is new." in render_notes(facts, manifest)
     data = payload(facts, manifest)
     assert data["previous_version"] is None and data["tools"][0]["version"] == "17.4.2"
+
+
+@pytest.mark.parametrize("command", [["describe", "1.0.0"], ["diff", "1.0.0", "1.1.0"],
+                                     ["build-vars", "--provider", "capa", "--version", "1.0.0"]])
+def test_image_builder_repo_is_the_name_and_github_repo_a_hidden_alias(cli, command):
+    from os_tooling.cli.main import build_parser
+
+    parser = build_parser()
+    new = parser.parse_args([*command, "--image-builder-repo", "acme/capi"])
+    old = parser.parse_args([*command, "--github-repo", "acme/capi"])
+    assert new.github_repo == old.github_repo == "acme/capi"
+    shown = cli(command[0], "--help").out
+    assert "--image-builder-repo" in shown and "--github-repo" not in shown

@@ -170,8 +170,9 @@ def release_annotations(data: dict) -> list[Annotation]:
 
 # -- describe and diff ----------------------------------------------------------------------------
 def _source(inputs: Inputs) -> list[str]:
+    # capi-image-builder on GitHub: image-builder-repo, as in gate; github-repo is the older name
     return [*_opt("tooling-repo", inputs.get("tooling-repo")),
-            *_opt("github-repo", inputs.get("github-repo")),
+            *_opt("image-builder-repo", inputs.get("image-builder-repo") or inputs.get("github-repo")),
             *_opt("manifest", inputs.get("manifest")),
             *_opt("tag-prefix", inputs.get("tag-prefix"))]
 

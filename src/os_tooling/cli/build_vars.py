@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_tag_prefix, emit, emit_error, emit_json
+from os_tooling.cli.common import (
+    EXIT_FINDING,
+    EXIT_OK,
+    add_image_builder_repo,
+    add_tag_prefix,
+    emit,
+    emit_error,
+    emit_json,
+)
 from os_tooling.core.providers import PROVIDERS
 
 HELP = ("the build inputs of one provider from the tooling manifest (working tree, or the "
@@ -22,10 +30,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--tooling-repo", metavar="PATH",
                         help="with --version: local capi-image-builder checkout (default: the git "
                              "repository around the current directory)")
-    source.add_argument("--github-repo", metavar="OWNER/NAME",
-                        help="with --version: read the tag's manifest from this GitHub repository")
+    add_image_builder_repo(source, "with --version: read the tag's manifest from this GitHub "
+                                   "repository")
     parser.add_argument("--from-asset", action="store_true",
-                        help="with --github-repo: read the release's os-tooling.json asset instead")
+                        help="with --image-builder-repo: read the release's os-tooling.json asset instead")
     parser.add_argument("--manifest", metavar="PATH",
                         help="the manifest: a file (working tree; default os-tooling.yaml at the "
                              "repository root), or its path inside the tooling repository")
@@ -89,7 +97,7 @@ def _load(args: argparse.Namespace):
 
     if args.version is None:
         for option, value in (("--tooling-repo", args.tooling_repo),
-                              ("--github-repo", args.github_repo),
+                              ("--image-builder-repo", args.github_repo),
                               ("--from-asset", args.from_asset)):
             if value:
                 raise UsageError(f"{option} needs --version (without it the working-tree "

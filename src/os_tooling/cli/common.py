@@ -72,6 +72,16 @@ def add_tag_prefix(parser: argparse.ArgumentParser) -> None:
                         help="prefix of version tags (default: v)")
 
 
+def add_image_builder_repo(group: argparse._ActionsContainer, help_text: str) -> None:
+    """``--image-builder-repo OWNER/NAME``: capi-image-builder on GitHub, one name in every
+    command. ``--github-repo`` (its name in describe, diff and build-vars before 0.2) stays a
+    hidden alias for one minor version."""
+    group.add_argument("--image-builder-repo", dest="github_repo", metavar="OWNER/NAME",
+                       help=help_text)
+    group.add_argument("--github-repo", dest="github_repo", metavar="OWNER/NAME",
+                       help=argparse.SUPPRESS)
+
+
 def add_store_arguments(parser: argparse.ArgumentParser) -> None:
     """``--config`` and ``--catalog``: where images are looked up (gate, available, bump,
     build-matrix); in a pull request both are read from its base revision."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import argparse
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_tag_prefix
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_image_builder_repo, add_tag_prefix
 
 HELP = "list the binaries of an os-tooling version (from the manifest at its tag)"
 
@@ -15,10 +15,9 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--tooling-repo", metavar="PATH",
                         help="local capi-image-builder checkout (default: the git repository "
                              "around the current directory)")
-    source.add_argument("--github-repo", metavar="OWNER/NAME",
-                        help="read tags and manifests from this GitHub repository instead")
+    add_image_builder_repo(source, "read tags and manifests from this GitHub repository instead")
     parser.add_argument("--from-asset", action="store_true",
-                        help="with --github-repo: read the release's os-tooling.json asset "
+                        help="with --image-builder-repo: read the release's os-tooling.json asset "
                              "instead of the manifest at the tag")
     parser.add_argument("--manifest", metavar="PATH",
                         help="manifest path in the tooling repository (default: os-tooling.yaml)")
