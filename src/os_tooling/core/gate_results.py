@@ -47,7 +47,7 @@ class BinaryChange:
 
 
 @dataclass
-class ReleaseResult:
+class GatedRelease:
     file: str
     name: str | None
     provider: str | None
@@ -96,7 +96,7 @@ def release_status(checks: list[Check]) -> str:
 
 @dataclass
 class GateResult:
-    releases: list[ReleaseResult]
+    releases: list[GatedRelease]
     notes: list[str] = field(default_factory=list)
     moved_to_archived: list[str] = field(default_factory=list)  # unchanged moves: not gated
 

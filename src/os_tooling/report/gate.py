@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, plain, table
-from os_tooling.core.gate_results import FAILING, GateResult, ReleaseResult
+from os_tooling.core.gate_results import FAILING, GatedRelease, GateResult
 from os_tooling.core.statuses import CheckStatus, ReleaseStatus
 from os_tooling.report.requests import markdown_lines as requests_markdown
 from os_tooling.report.requests import text_lines as request_lines
@@ -99,7 +99,7 @@ def _not_checked(result: GateResult) -> list[str]:
     return out
 
 
-def _release_cell(r: ReleaseResult) -> str:
+def _release_cell(r: GatedRelease) -> str:
     name = md_code(r.name) if r.name else "(unnamed)"
     return f"{name}<br>{md_code(r.file)}"
 

@@ -9,7 +9,7 @@ can write: text goes through ``plain``, Markdown through ``md``/``md_code``/``ta
 from __future__ import annotations
 
 from os_tooling.core.escape import md, md_code, plain, table
-from os_tooling.core.gate_results import FAILING, Check, GateResult, ReleaseResult
+from os_tooling.core.gate_results import FAILING, Check, GatedRelease, GateResult
 from os_tooling.core.statuses import CheckStatus
 
 CHECK = "requests"
@@ -64,7 +64,7 @@ def markdown_lines(result: GateResult) -> list[str]:
     return out
 
 
-def _release_table(release: ReleaseResult, check: Check) -> list[str]:
+def _release_table(release: GatedRelease, check: Check) -> list[str]:
     files = ", ".join(md_code(f) for f in check.details.get("requests_files") or [])
     changed = " (edited by this change: its requests and the base's apply)" \
         if check.details.get("requests_changed") else ""

@@ -29,8 +29,8 @@ from os_tooling.core.gate_results import (
     OK,
     BinaryChange,
     Check,
+    GatedRelease,
     GateResult,
-    ReleaseResult,
     release_status,
 )
 from os_tooling.core.naming import ImageRef
@@ -115,7 +115,7 @@ class _Run:
         notes = list(self.options.notes) + self.requests.notes + self._not_run_note(results)
         return GateResult(results, notes, list(self.options.moved_to_archived))
 
-    def _not_run_note(self, results: list[ReleaseResult]) -> list[str]:
+    def _not_run_note(self, results: list[GatedRelease]) -> list[str]:
         """--no-tooling-checks: the checks it leaves out and how to run them, said once."""
         chosen = sorted({c.name for r in results for c in r.checks
                          if c.status == NOT_RUN and c.details.get("reason") == CHOSEN_NOT_RUN})
@@ -225,8 +225,8 @@ class _Run:
     # -- one release ---------------------------------------------------------------------------
     def _result(self, item: GateInput, cr: ReleaseCR,
                 answers: dict[tuple[str, str], ImageAnswer],
-                similar: dict[tuple[str, str], list[str]]) -> ReleaseResult:
-        result = ReleaseResult(item.file, cr.name, cr.provider, None, ERROR,
+                similar: dict[tuple[str, str], list[str]]) -> GatedRelease:
+        result = GatedRelease(item.file, cr.name, cr.provider, None, ERROR,
                                version=str(cr.version) if cr.version else None, state=cr.state)
         tooling_component = cr.components.get(OS_TOOLING)
         result.os_tooling = tooling_component.version.strip() if tooling_component else None
@@ -290,7 +290,7 @@ class _Run:
                      {**check.details, "base_file": item.published.path})
 
     def _image_check(self, cr: ReleaseCR, answer: ImageAnswer, hints: list[str],
-                     result: ReleaseResult) -> Check:
+                     result: GatedRelease) -> Check:
         line, column = cr.mark_of(OS_TOOLING)
         details: dict = {"image": answer.image, "locations": list(answer.locations)}
         where = f" ({answer.detail})" if answer.detail else ""
@@ -330,7 +330,7 @@ class _Run:
                      f"{source.label} (no tag for it){hint}", line, column)
 
     def _binary_check(self, cr: ReleaseCR, tooling: Version,
-                      previous: gate_policy.Previous | None, result: ReleaseResult,
+                      previous: gate_policy.Previous | None, result: GatedRelease,
                       line: int | None, column: int | None) -> Check:
         old = new = None
         reason = ""
