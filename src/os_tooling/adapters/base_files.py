@@ -11,7 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from os_tooling.adapters import git
+from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.files import decode_text
 from os_tooling.core.published import Published, published_candidates
+from os_tooling.errors import UsageError
 
 
 def relative_in_repo(repo_root: Path, path: Path) -> str | None:
@@ -24,14 +28,12 @@ def relative_in_repo(repo_root: Path, path: Path) -> str | None:
 
 def top_prefix(repo_root: Path) -> str:
     """Where ``repo_root`` sits in its git repository (``""`` at the top, ``releases/`` below)."""
-    from os_tooling.adapters import git
 
     return git.run(["rev-parse", "--show-prefix"], repo_root).strip()
 
 
 def exists_at(repo_root: Path, commit: str, relative: str, prefix: str | None = None) -> bool:
     """``relative`` (from ``repo_root``) is in the tree of ``commit``."""
-    from os_tooling.adapters import git
 
     path = (top_prefix(repo_root) if prefix is None else prefix) + relative
     return bool(git.run(["ls-tree", "-z", "--full-tree", commit, "--", path], repo_root,
@@ -40,7 +42,6 @@ def exists_at(repo_root: Path, commit: str, relative: str, prefix: str | None = 
 
 def published_from_git(repo_root: Path, base_commit: str, relative: str,
                        prefix: str | None = None) -> Published | None:
-    from os_tooling.adapters import git
 
     prefix = top_prefix(repo_root) if prefix is None else prefix
     for candidate in published_candidates(relative):
@@ -52,7 +53,6 @@ def published_from_git(repo_root: Path, base_commit: str, relative: str,
 
 def has_commit(repo_root: Path, sha: str) -> bool:
     """The local repository at ``repo_root`` has commit ``sha``."""
-    from os_tooling.adapters import git
 
     if not sha or git.toplevel(repo_root) is None:
         return False
@@ -69,9 +69,6 @@ def published_from_pull(repo: Any, full_name: str, base_sha: str, relative: str,
     that commit (``local_base``), else through the contents API (404: not published)."""
     if local_base:
         return published_from_git(repo_root, base_sha, relative)
-    from os_tooling.adapters import github_client as ghc
-    from os_tooling.adapters.files import decode_text
-    from os_tooling.errors import UsageError
 
     for candidate in published_candidates(relative):
         try:

@@ -19,7 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from os_tooling.adapters import git
+from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.files import check_inside, decode_text, read_bytes, safe_relative_path
 from os_tooling.core.release_cr import ARCHIVED, RELEASE_DIRECTORIES, is_version_folder, parse_release_path
+from os_tooling.errors import UsageError
 
 RELEASE_FILE_NAMES = ("release.yaml", "release.yml")
 
@@ -68,7 +72,6 @@ def changed_release_files(repo_root: Path, base_ref: str) -> list[str]:
 def release_changes(repo_root: Path, base_ref: str) -> ReleaseChanges:
     """Release files changed between ``base_ref`` and HEAD (relative to ``repo_root``), and
     those only moved into ``archived/``."""
-    from os_tooling.adapters import git
 
     base = git.resolve_commit(repo_root, base_ref)
     head = git.resolve_commit(repo_root, "HEAD")
@@ -148,9 +151,6 @@ def pull_release_files(repo: Any, full_name: str, number: int) -> tuple[list[Pul
     """The release files of pull request ``number`` (``repo``: a PyGithub repository from
     ``adapters.github_client.open_repo``), and those it only moves into archived/; a GitHub
     failure is a UsageError (exit 2)."""
-    from os_tooling.adapters import github_client as ghc
-    from os_tooling.adapters.files import safe_relative_path
-    from os_tooling.errors import UsageError
 
     doing = f"reading the files of pull request #{number} of {full_name}"
     try:
@@ -175,9 +175,6 @@ def read_pull_file(repo: Any, full_name: str, file: PullFile, local: Path, root:
     """The PR head's text of ``file``: the local checkout (under ``root``) when it has exactly
     that content (the usual case in a workflow), else the contents API at the PR's head commit.
     A local file that leads out of ``root`` is refused, not replaced by the API's answer."""
-    from os_tooling.adapters import github_client as ghc
-    from os_tooling.adapters.files import check_inside, decode_text, read_bytes
-    from os_tooling.errors import UsageError
 
     check_inside(local, root, "release file")
     try:

@@ -6,8 +6,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from os_tooling.adapters.files import decode_text
-from os_tooling.core.versions import Version, version_from_tag
+from os_tooling.adapters.files import MAX_INPUT_BYTES, decode_text
+from os_tooling.core.versions import Version, check_tag_prefix, version_from_tag
 from os_tooling.errors import UsageError
 
 GIT_TIMEOUT = 120
@@ -68,7 +68,6 @@ def show_file(repo: Path, ref: str, path: str) -> str | None:
 
     Read as the bounded reader reads a file: a symlink (git stores its target as the blob)
     or a submodule is refused, and the size is checked before the blob is read."""
-    from os_tooling.adapters.files import MAX_INPUT_BYTES
 
     commit = resolve_commit(repo, ref)
     entry = run(["ls-tree", "-z", "--full-tree", commit, "--", path], repo, check=False)
@@ -92,7 +91,6 @@ def show_file(repo: Path, ref: str, path: str) -> str | None:
 
 def version_tags(repo: Path, prefix: str = "v") -> list[tuple[str, Version]]:
     """Tags ``<prefix>X.Y.Z`` that parse as versions (others are ignored)."""
-    from os_tooling.core.versions import check_tag_prefix
 
     try:
         check_tag_prefix(prefix)

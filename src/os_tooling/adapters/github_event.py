@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from os_tooling.adapters.files import read_bytes
 from os_tooling.errors import UsageError
 
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
@@ -83,7 +84,6 @@ def read_event(environ: Mapping[str, str] | None = None) -> Event:
     path = env.get("GITHUB_EVENT_PATH", "")
     if not path:
         return Event(name)
-    from os_tooling.adapters.files import read_bytes
 
     if not os.path.lexists(path):
         return Event(name)  # the runner always writes it; a local run may not

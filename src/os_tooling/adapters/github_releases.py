@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.files import decode_text
 from os_tooling.core.release_backend import BackendError, ReleaseInfo, TagExists, TagRef
 from os_tooling.core.versions import version_from_tag
 
@@ -176,7 +177,6 @@ class GitHubReleases:
 
     # -- history ---------------------------------------------------------------------------------
     def file_at(self, commit: str, path: str) -> str | None:
-        from os_tooling.adapters.files import decode_text
 
         content = self._maybe(f"reading {path} at {commit[:12]}",
                               lambda: self.repo.get_contents(path, ref=commit))

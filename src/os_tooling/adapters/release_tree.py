@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from os_tooling.adapters.files import read_text
 from os_tooling.core.release_cr import ARCHIVED, RELEASE_FILE, ReleaseCR, parse_release
 from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
@@ -34,7 +35,6 @@ class ReleaseTree:
         """The parsed release, or a one-line reason why it cannot be read."""
         key = str(path)
         if key not in self._parsed:
-            from os_tooling.adapters.files import read_text
 
             try:
                 text = read_text(path, "release file", root=self._roots.get(key))

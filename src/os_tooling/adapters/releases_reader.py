@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from os_tooling.adapters.files import MAX_INPUT_BYTES, decode_text
+from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.files import MAX_INPUT_BYTES, decode_text, read_text
 from os_tooling.core.release_cr import ARCHIVED, RELEASE_DIRECTORIES, RELEASE_FILE
 from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
@@ -100,7 +101,6 @@ def _scan(folder: Path) -> list[os.DirEntry]:
 
 
 def _read_local(path: Path, root: Path) -> str:
-    from os_tooling.adapters.files import read_text
 
     return read_text(path, "release file", root=root)  # regular files inside the repository
 
@@ -171,7 +171,6 @@ def _blob(repo: Any, full_name: str, path: str, sha: str) -> ReleaseFile:
 def _call(full_name: str, doing: str, call: Any) -> Any:
     from github import UnknownObjectException
 
-    from os_tooling.adapters import github_client as ghc
 
     try:
         return call()

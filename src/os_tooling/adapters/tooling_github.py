@@ -18,6 +18,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.files import decode_text
 from os_tooling.adapters.tooling_repo import ManifestAnswer, TaggedVersions
 from os_tooling.core.manifest import Manifest, Tool, parse_manifest
 from os_tooling.core.versions import Version, VersionError, version_from_tag
@@ -98,7 +99,6 @@ class GitHubToolingRepo(TaggedVersions):
                              lambda: self.repo.get_contents(self.manifest_path, ref=tag))
         if content is None or isinstance(content, list):
             return ManifestAnswer(None, f"{self.manifest_path} does not exist at {tag}")
-        from os_tooling.adapters.files import decode_text
 
         try:
             text = decode_text(content.decoded_content, f"{tag}:{self.manifest_path}")

@@ -10,8 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
-from os_tooling.adapters.tooling_repo import ManifestAnswer
+from os_tooling.adapters.github_client import ClientSettings
+from os_tooling.adapters.tooling_github import GitHubToolingRepo, ToolingRepoError
+from os_tooling.adapters.tooling_repo import LocalToolingRepo, ManifestAnswer
 from os_tooling.core.versions import Version
+from os_tooling.errors import UsageError
 
 
 class ToolingSource(Protocol):
@@ -38,7 +41,6 @@ class LocalTooling:
 
     def __init__(self, path: str | Path, manifest_path: str = "os-tooling.yaml",
                  tag_prefix: str = "v"):
-        from os_tooling.adapters.tooling_repo import LocalToolingRepo
 
         self.repo = LocalToolingRepo(path, manifest_path=manifest_path, tag_prefix=tag_prefix)
         self.label = f"the tooling repository {self.repo.root}"
@@ -72,7 +74,6 @@ class GitHubTooling:
 
     def __init__(self, full_name: str, settings: object, manifest_path: str = "os-tooling.yaml",
                  tag_prefix: str = "v"):
-        from os_tooling.adapters.tooling_github import GitHubToolingRepo
 
         self.repo = GitHubToolingRepo.from_settings(settings, full_name,  # type: ignore[arg-type]
                                                     manifest_path=manifest_path,
@@ -80,8 +81,6 @@ class GitHubTooling:
         self.label = f"{full_name} on GitHub"
 
     def _guard(self, call):
-        from os_tooling.adapters.tooling_github import ToolingRepoError
-        from os_tooling.errors import UsageError
 
         try:
             return call()
@@ -154,7 +153,6 @@ def tooling_for(tooling_repo: str | None, config: ToolingSettings) -> ToolingSou
         return None
 
     def make() -> ToolingSource:
-        from os_tooling.adapters.github_client import ClientSettings
 
         return GitHubTooling(full_name, ClientSettings.from_env(), manifest_path, tag_prefix)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 
 from os_tooling.backends.base import ImageStore, StoreConfig
+from os_tooling.errors import UsageError
 
 BACKENDS: dict[str, str] = {
     "catalog": "os_tooling.backends.catalog",
@@ -22,7 +23,6 @@ BACKENDS: dict[str, str] = {
 def make_store(config: StoreConfig) -> ImageStore:
     module_name = BACKENDS.get(config.backend)
     if module_name is None:
-        from os_tooling.errors import UsageError
 
         raise UsageError(f"unknown image store backend {config.backend!r} for provider "
                          f"{config.provider!r} (known: {', '.join(sorted(BACKENDS))})")

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from os_tooling.adapters.azure_token import AzureCredentialError, arm_token
 from os_tooling.adapters.http import LOOPBACK_HOSTS, HttpError, RetryPolicy, new_session, send
 from os_tooling.backends._common import Options, rank_hints
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, ImageAnswer, StoreConfig
@@ -88,7 +89,6 @@ class Store:
                f"subscription {self.subscription})"
 
     def _get(self, url: str) -> tuple[int, dict]:
-        from os_tooling.adapters.azure_token import AzureCredentialError, arm_token
 
         with self._lock:
             if self._session is None:

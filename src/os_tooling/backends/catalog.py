@@ -17,7 +17,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from os_tooling.adapters.files import read_text
 from os_tooling.backends.base import MISSING, PRESENT, ImageAnswer, StoreConfig
+from os_tooling.core import yamldoc
 from os_tooling.core.naming import ImageRef, parse_image_name, similar_prefix
 from os_tooling.core.providers import PROVIDERS
 from os_tooling.core.versions import Version
@@ -90,7 +92,6 @@ def _tooling_key(name: str) -> tuple:
 
 def load_catalog(path: Path, label: str | None = None) -> dict[str, tuple[str, ...]]:
     """provider -> image names; raises UsageError (file and line) when unreadable or invalid."""
-    from os_tooling.adapters.files import read_text
 
     label = label or str(path)
     try:
@@ -120,7 +121,6 @@ def parse_catalog(text: str, label: str, *, json_only: bool = False) -> dict[str
         except RecursionError:
             raise UsageError(f"catalog {label}: JSON nesting is too deep") from None
     else:
-        from os_tooling.core import yamldoc
 
         try:
             doc = yamldoc.load(text, label)

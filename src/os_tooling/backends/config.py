@@ -19,8 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from os_tooling.adapters.files import read_text
+from os_tooling.backends import BACKENDS
 from os_tooling.backends.base import StoreConfig
+from os_tooling.core import yamldoc
 from os_tooling.core.providers import PROVIDERS
+from os_tooling.core.versions import check_tag_prefix
 from os_tooling.errors import UsageError
 
 # "Where images live" (docs/backends.md): the back end of every provider. Each store owns the
@@ -87,14 +91,11 @@ def resolve_config(config_file: str | None, catalog: str | None) -> GateConfig:
 
 
 def load_config(path: str) -> GateConfig:
-    from os_tooling.adapters.files import read_text
 
     return parse_config(read_text(path, "gate config"), path, Path(path).parent)
 
 
 def parse_config(text: str, label: str, base_dir: Path = Path(".")) -> GateConfig:
-    from os_tooling.backends import BACKENDS
-    from os_tooling.core import yamldoc
 
     try:
         doc = yamldoc.load(text, label)
@@ -150,7 +151,6 @@ def parse_config(text: str, label: str, base_dir: Path = Path(".")) -> GateConfi
     prefix = data.get("toolingTagPrefix", "v")
     if not isinstance(prefix, str):
         raise fail(("toolingTagPrefix",), "toolingTagPrefix must be a string")
-    from os_tooling.core.versions import check_tag_prefix
 
     try:
         check_tag_prefix(prefix)

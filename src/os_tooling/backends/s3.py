@@ -26,6 +26,7 @@ from xml.etree import ElementTree
 
 from os_tooling.adapters.http import HttpError, RetryPolicy, new_session, send
 from os_tooling.backends._common import Options, rank_hints
+from os_tooling.backends.aws_ami import _session
 from os_tooling.backends.base import ERROR, MISSING, PRESENT, ImageAnswer, StoreConfig
 from os_tooling.core.naming import ImageRef, parse_image_name, similar_prefix
 from os_tooling.core.versions import Version
@@ -217,7 +218,6 @@ class Store:
             if self._client is None:
                 from botocore.config import Config
 
-                from os_tooling.backends.aws_ami import _session
 
                 config = Config(retries={"mode": "standard",
                                          "total_max_attempts": self.max_attempts},

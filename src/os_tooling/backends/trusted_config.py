@@ -18,7 +18,9 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from os_tooling.backends.config import GateConfig, default_config, parse_config
+from os_tooling.adapters import git
+from os_tooling.adapters.files import read_text
+from os_tooling.backends.config import GateConfig, default_config, load_config, parse_config, resolve_config
 from os_tooling.errors import UsageError
 
 
@@ -47,8 +49,6 @@ class _BaseSnapshot:
         """Copy ``relative`` as it is at the base revision; note when the PR changed it."""
         if relative in self._taken:
             return self._taken[relative]
-        from os_tooling.adapters import git
-        from os_tooling.adapters.files import read_text
 
         text = git.show_file(self.top, self.base, relative)
         if text is None and git.show_file(self.top, "HEAD", relative) is None:
@@ -79,8 +79,6 @@ def resolve_trusted_config(config_file: str | None, catalog: str | None, repo_ro
     """``--config``/``--catalog`` as ``resolve_config`` reads them, but taken from the base
     revision ``base`` when there is one and the files lie in the git repository at
     ``repo_root``. Returns the config and the notes for the report."""
-    from os_tooling.adapters import git
-    from os_tooling.backends.config import resolve_config
 
     top = git.toplevel(repo_root) if base else None
     if top is None or not (config_file or catalog):
@@ -90,7 +88,6 @@ def resolve_trusted_config(config_file: str | None, catalog: str | None, repo_ro
     if config_file:
         relative = snapshot.relative(config_file)
         if relative is None:
-            from os_tooling.backends.config import load_config
 
             config = load_config(config_file)
         else:
@@ -99,7 +96,6 @@ def resolve_trusted_config(config_file: str | None, catalog: str | None, repo_ro
                 config = parse_config(snapshot.texts[copy], config_file, copy.parent)
                 config = _catalogs_from_base(config, snapshot, Path(config_file).parent)
             else:  # untracked: the operator's own, with its catalogs beside it
-                from os_tooling.backends.config import load_config
 
                 config = load_config(config_file)
     if catalog:

@@ -10,6 +10,7 @@ from os_tooling.core.findings import Finding
 from os_tooling.core.levels import Level
 from os_tooling.core.schema_check import SchemaValidator
 from os_tooling.core.versions import Version, VersionError
+from os_tooling.schema import manifest_schema
 
 # A comment line that means to be an annotation, and the exact form the Renovate preset reads
 # (renovate-preset.json, first custom manager; a test keeps the two in step): anything else is
@@ -101,7 +102,6 @@ _validator: SchemaValidator | None = None
 def _schema_validator() -> SchemaValidator:
     global _validator
     if _validator is None:
-        from os_tooling.schema import manifest_schema
 
         _validator = SchemaValidator(manifest_schema())
     return _validator

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from os_tooling.core.build_inputs import BuildInputsError, env_name, var_name
 from os_tooling.core.escape import md, md_code, plain, table
 from os_tooling.report.reporter import Reporter
 
@@ -33,7 +34,6 @@ def _origin(data: dict) -> str:
 
 def _variables(name: object) -> tuple[str, str]:
     """The Packer and environment variable of a tool (empty when the name cannot be one)."""
-    from os_tooling.core.build_inputs import BuildInputsError, env_name, var_name
 
     try:
         var = var_name(str(name))

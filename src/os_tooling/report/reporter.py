@@ -17,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from os_tooling.core.escape import json_text, terminal
+
 FORMATS = ("text", "json", "markdown")
 
 
@@ -36,13 +38,11 @@ class Reporter:
 
 
 def _text(reporter: Reporter, result: Any) -> str | None:
-    from os_tooling.core.escape import terminal
 
     return None if reporter.text is None else terminal(reporter.text(result))
 
 
 def _markdown(reporter: Reporter, result: Any) -> str | None:
-    from os_tooling.core.escape import terminal
 
     return None if reporter.markdown is None else terminal(reporter.markdown(result))
 
@@ -50,7 +50,6 @@ def _markdown(reporter: Reporter, result: Any) -> str | None:
 def _json(reporter: Reporter, result: Any) -> str | None:
     import json
 
-    from os_tooling.core.escape import json_text
 
     if reporter.json is None:
         return None

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from os_tooling.adapters.releases_reader import ReleaseListing
+from os_tooling.backends import make_store
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
 from os_tooling.backends.config import GateConfig
 from os_tooling.core.build_matrix import INVALID, MatrixEntry, Plan, SeenRelease, plan_images
@@ -110,7 +111,6 @@ def lookup_images(refs: dict[tuple[str, str], ImageRef], config: GateConfig,
     """One batched ``lookup`` per store; providers whose stores share a key (same AWS
     accounts and regions) share one call, and the stores are asked concurrently."""
     if store_factory is None:
-        from os_tooling.backends import make_store
 
         store_factory = make_store
     by_provider: dict[str, list[ImageRef]] = {}

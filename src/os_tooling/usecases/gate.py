@@ -14,8 +14,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from os_tooling.adapters.files import read_text
 from os_tooling.adapters.release_tree import ReleaseTree
 from os_tooling.adapters.tooling_sources import ToolingLookupError, ToolingSource
+from os_tooling.backends import make_store
 from os_tooling.backends.base import ERROR as STORE_ERROR
 from os_tooling.backends.base import MISSING as STORE_MISSING
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
@@ -38,6 +40,7 @@ from os_tooling.core.providers import PROVIDERS
 from os_tooling.core.published import Published
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
 from os_tooling.core.versions import Version
+from os_tooling.errors import UsageError
 from os_tooling.usecases.gate_requests import RequestsLoader, binaries_of, requests_check
 
 StoreFactory = Callable[[StoreConfig], ImageStore]
@@ -80,7 +83,6 @@ class _Run:
         self.options = options
         self.tree = ReleaseTree()
         if options.store_factory is None:
-            from os_tooling.backends import make_store
 
             self.make_store: StoreFactory = make_store
         else:
@@ -96,7 +98,6 @@ class _Run:
 
     # -- the whole run -------------------------------------------------------------------------
     def run(self, inputs: Sequence[GateInput]) -> GateResult:
-        from os_tooling.adapters.files import read_text
 
         releases: list[tuple[GateInput, ReleaseCR]] = []
         for item in inputs:
@@ -213,7 +214,6 @@ class _Run:
             config = self.options.config.store_config(provider)
             store = None
             if config.backend == "catalog":
-                from os_tooling.errors import UsageError
 
                 try:
                     store = self.make_store(config)

@@ -20,6 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from os_tooling.adapters import git
+from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.base_files import top_prefix
+from os_tooling.adapters.files import decode_text, read_text
+from os_tooling.adapters.tooling_sources import ToolingLookupError
 from os_tooling.core.findings import Finding
 from os_tooling.core.gate_results import NOT_APPLICABLE, Check
 from os_tooling.core.release_cr import OS_TOOLING, ReleaseCR
@@ -63,13 +68,11 @@ class GitRevision:
     """A revision of the local repository (the base of ``--base-ref``)."""
 
     def __init__(self, repo_root: Path, commit: str, label: str):
-        from os_tooling.adapters.base_files import top_prefix
 
         self.repo_root, self.commit, self.label = repo_root, commit, label
         self.prefix = top_prefix(repo_root)
 
     def read(self, relative: str) -> str | None:
-        from os_tooling.adapters import git
 
         return git.show_file(self.repo_root, self.commit, self.prefix + relative)
 
@@ -81,8 +84,6 @@ class GitHubRevision:
         self.repo, self.full_name, self.sha, self.label = repo, full_name, sha, label
 
     def read(self, relative: str) -> str | None:
-        from os_tooling.adapters import github_client as ghc
-        from os_tooling.adapters.files import decode_text
 
         try:
             content = self.repo.get_contents(relative, ref=self.sha)
@@ -181,7 +182,6 @@ class RequestsLoader:
                 return self.head.read(relative), ""
             if not os.path.lexists(path):
                 return None, ""
-            from os_tooling.adapters.files import read_text
 
             return read_text(path, "requests file", root=self.repo_root), ""
         except UsageError as exc:
@@ -247,7 +247,6 @@ def requests_for(cr: ReleaseCR, sources: Sequence[RequestsSource]) -> Applying:
 # -- the check -----------------------------------------------------------------------------------
 def binaries_of(tooling: Any, version: Version, missing_reason: str) -> Callable[[], Binaries]:
     """What os-tooling ``version`` bakes, asked of the tooling source once, when first needed."""
-    from os_tooling.adapters.tooling_sources import ToolingLookupError
 
     answer: list[Binaries] = []
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from os_tooling.adapters import git
+from os_tooling.adapters.github_event import read_event
 from os_tooling.errors import UsageError
 
 REMOTE = "origin"
@@ -91,7 +92,6 @@ def resolve(root: Path, option: str | None, environ: Mapping[str, str]) -> Relea
 
 
 def _event_default_branch(environ: Mapping[str, str]) -> str | None:
-    from os_tooling.adapters.github_event import read_event
 
     return read_event(environ).default_branch
 

@@ -15,15 +15,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from os_tooling.adapters import git
+from os_tooling.adapters.base_files import exists_at, top_prefix
+from os_tooling.adapters.changed_files import is_release_file
+from os_tooling.adapters.files import read_text, replace_text
+from os_tooling.adapters.release_tree import ReleaseTree
 from os_tooling.adapters.tooling_sources import NO_TOOLING_SOURCE, ToolingSource
+from os_tooling.backends import make_store
 from os_tooling.backends.config import GateConfig
 from os_tooling.core import gate_policy
 from os_tooling.core.availability import VersionAvailability
+from os_tooling.core.cr_edit import EditError, set_component_version
+from os_tooling.core.naming import ImageRef
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
 from os_tooling.core.statuses import BumpStatus, ImageStatus
 from os_tooling.core.tooling_choice import Choice, Refuse, all_of, choose_latest
 from os_tooling.core.versions import Version
-from os_tooling.usecases.gate_requests import RequestsLoader
+from os_tooling.usecases.discover import discover
+from os_tooling.usecases.gate_requests import GitRevision, RequestsLoader, binaries_of, binary_refusal
 
 # git modes of what a release file may be: a regular file (symlinks and submodules never are)
 _REGULAR_FILE_MODES = ("100644", "100755")
@@ -42,9 +51,6 @@ class AddedFiles:
 def added_release_files(repo_root: Path, base_ref: str) -> AddedFiles:
     """Current release files (``<dir>/v<version>/release.yaml``) added between ``base_ref``
     and HEAD (the PR's own commits) that do not exist at ``base_ref`` itself."""
-    from os_tooling.adapters import git
-    from os_tooling.adapters.base_files import exists_at, top_prefix
-    from os_tooling.adapters.changed_files import is_release_file
 
     prefix = top_prefix(repo_root)
     base = git.resolve_commit(repo_root, base_ref)
@@ -81,7 +87,6 @@ def _added_from_raw(raw: str) -> list[tuple[str, str]]:
 # -- the previous release (as the gate finds it) -------------------------------------------------
 def previous_release(repo_root: Path, cr: ReleaseCR) -> gate_policy.Previous | None:
     """The highest lower release of the same provider and major, from the working tree."""
-    from os_tooling.adapters.release_tree import ReleaseTree
 
     assert cr.path is not None
     tree = ReleaseTree()
@@ -115,7 +120,6 @@ def requests_rule(cr: ReleaseCR, requests: RequestsLoader, tooling: ToolingSourc
                   repo_root: Path) -> Refuse:
     """Why ``cr`` may not take a version: its binaries break a binary request of the release
     (or cannot be read to tell: fails closed)."""
-    from os_tooling.usecases.gate_requests import binaries_of, binary_refusal
 
     sources = requests.for_release(repo_root / cr.file, cr)
 
@@ -134,8 +138,6 @@ def release_rules(cr: ReleaseCR, repo_root: Path, requests: RequestsLoader,
 
 def requests_loader(repo_root: Path, base_ref: str) -> RequestsLoader:
     """requests.yaml of the release PR and of its base: both apply, as in the gate."""
-    from os_tooling.adapters import git
-    from os_tooling.usecases.gate_requests import GitRevision
 
     return RequestsLoader(repo_root, base=GitRevision(repo_root, git.resolve_commit(
         repo_root, base_ref), base_ref))
@@ -198,7 +200,6 @@ class BumpRequest:
 def bump_added_releases(request: BumpRequest,
                         binary_changes: Callable[[str, str], list[str]] | None = None) -> BumpRun:
     """Plan every added release, then write all of them or (when one is refused) none."""
-    from os_tooling.adapters.files import read_text
 
     added = added_release_files(request.repo_root, request.base_ref)
     run = BumpRun(request.base_ref, str(request.to_tooling.core) if request.to_tooling
@@ -237,7 +238,6 @@ def bump_added_releases(request: BumpRequest,
                 bump.binary_changes = binary_changes(bump.old, bump.new)
     run.releases.sort(key=lambda r: r.file)
     if run.ok and not request.dry_run:
-        from os_tooling.adapters.files import replace_text
 
         for bump in run.releases:
             if bump.status == BUMPED and bump.new_text is not None:
@@ -250,7 +250,6 @@ def bump_added_releases(request: BumpRequest,
 
 def _plan_latest(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, str]],
                  requests: RequestsLoader) -> None:
-    from os_tooling.usecases.discover import discover
 
     groups: dict[tuple[str, str], list[tuple[FileBump, ReleaseCR]]] = {}
     for bump, cr, _ in releases:
@@ -291,8 +290,6 @@ def _take(bump: FileBump, cr: ReleaseCR, choice: Choice, rows: list[VersionAvail
 
 def _plan_exact(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, str]],
                 target: Version, requests: RequestsLoader) -> None:
-    from os_tooling.backends import make_store
-    from os_tooling.core.naming import ImageRef
 
     by_provider: dict[str, list[tuple[FileBump, ReleaseCR]]] = {}
     for bump, cr, _ in releases:
@@ -321,7 +318,6 @@ def _plan_exact(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, 
 
 
 def _image(cr: ReleaseCR, tooling: str, config: GateConfig) -> str:
-    from os_tooling.core.naming import ImageRef
 
     assert cr.image is not None and cr.provider is not None
     return ImageRef(cr.image.flatcar, cr.image.kubernetes, tooling,
@@ -329,7 +325,6 @@ def _image(cr: ReleaseCR, tooling: str, config: GateConfig) -> str:
 
 
 def _edit(bump: FileBump, text: str) -> None:
-    from os_tooling.core.cr_edit import EditError, set_component_version
 
     assert bump.new is not None
     try:
@@ -382,8 +377,6 @@ def release_pr_availability(repo_root: Path, base_ref: str, config: GateConfig,
     """For each release the PR adds: the newest os-tooling with an image for every provider of
     that release that each of its files may take (its major rule, its binary requests), next
     to what the PR uses."""
-    from os_tooling.adapters.files import read_text
-    from os_tooling.usecases.discover import discover
 
     added = added_release_files(repo_root, base_ref)
     result = PrAvailability(base_ref)
