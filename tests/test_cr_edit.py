@@ -7,7 +7,7 @@ import pytest
 from os_tooling.core.cr_edit import EditError, set_component_version
 from tests.helpers import ROOT
 
-# Real Release CRs from the public releases repository (a copy of shared/data/releases-sample).
+# Real Release CRs from the public releases repository.
 SAMPLES = ROOT / "tests" / "data" / "releases-sample"
 
 

@@ -103,8 +103,7 @@ ANNOTATED = {
     "falcosecurity/falco": ("0.40.0", "github-tags"),
 }
 
-# Copied from the real releases repository (tests/data/releases-sample, a copy of
-# shared/data/releases-sample).
+# Copied from the real releases repository (tests/data/releases-sample).
 SAMPLE_RELEASES = [
     "capa/v34.5.0", "capa/v34.4.0", "azure/v34.5.0", "eks/v33.0.0", "vsphere/v34.2.0",
     "aks/v35.1.0",  # no flatcar, no os-tooling: no node image of ours
