@@ -350,3 +350,18 @@ def test_a_cli_without_the_cloud_extra_names_the_install(tmp_path):
     line = one_line_error(result)
     assert "pip install 'os-tooling[cloud]'" in line
 
+
+
+def test_the_federated_token_file_goes_through_the_bounded_reader(tmp_path):
+    from os_tooling.adapters.azure_token import AzureCredentialError, arm_token
+
+    fifo = tmp_path / "token"
+    os.mkfifo(fifo)  # a plain open() would block here forever
+    env = {"AZURE_TENANT_ID": "tenant", "AZURE_CLIENT_ID": "client",
+           "AZURE_FEDERATED_TOKEN_FILE": str(fifo), "AZURE_AUTHORITY_HOST": "http://127.0.0.1:9"}
+    with pytest.raises(AzureCredentialError, match="it is a FIFO"):
+        arm_token(None, "scope", env=env)  # type: ignore[arg-type]
+    big = tmp_path / "big-token"
+    big.write_text("x" * (64 * 1024 + 1))
+    with pytest.raises(AzureCredentialError, match="larger than 64 KiB"):
+        arm_token(None, "scope", env={**env, "AZURE_FEDERATED_TOKEN_FILE": str(big)})  # type: ignore[arg-type]

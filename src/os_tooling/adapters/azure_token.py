@@ -20,7 +20,9 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from os_tooling.adapters.files import read_text
 from os_tooling.adapters.http import HttpError, RetryPolicy, send, tls_or_loopback
+from os_tooling.errors import UsageError
 
 if TYPE_CHECKING:
     import requests
@@ -61,12 +63,11 @@ def arm_token(session: requests.Session, scope: str, *, policy: RetryPolicy | No
     if secret:
         form["client_secret"] = secret
     else:
-        try:
-            with open(assertion_file, encoding="utf-8") as handle:
-                form["client_assertion"] = handle.read().strip()
-        except OSError as exc:
-            raise AzureCredentialError(f"cannot read AZURE_FEDERATED_TOKEN_FILE: "
-                                       f"{exc.strerror or exc}") from None
+        try:  # the bounded reader: a regular file of at most 64 KiB (an OIDC token is ~1 KiB)
+            form["client_assertion"] = read_text(assertion_file, "AZURE_FEDERATED_TOKEN_FILE",
+                                                 max_bytes=64 * 1024).strip()
+        except UsageError as exc:
+            raise AzureCredentialError(str(exc)) from None
         form["client_assertion_type"] = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
     url = f"{authority}/{tenant}/oauth2/v2.0/token"
     try:

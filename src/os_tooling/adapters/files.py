@@ -36,7 +36,8 @@ def _kind(mode: int) -> str:
 
 
 def _too_large(what: str, label: str, limit: int) -> UsageError:
-    return UsageError(f"{what} {label!r} is larger than {limit // (1024 * 1024)} MiB")
+    size = f"{limit // (1024 * 1024)} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
+    return UsageError(f"{what} {label!r} is larger than {size}")
 
 
 def check_inside(path: str | Path, root: str | Path, what: str = "file") -> None:

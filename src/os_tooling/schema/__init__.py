@@ -10,6 +10,7 @@ MANIFEST_SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
 
 
 def manifest_schema_text() -> str:
+    # our own package data, not input: no need for the bounded reader
     return MANIFEST_SCHEMA_PATH.read_text(encoding="utf-8")
 
 
