@@ -177,7 +177,6 @@ class GitHubReleases:
 
     # -- history ---------------------------------------------------------------------------------
     def file_at(self, commit: str, path: str) -> str | None:
-
         content = self._maybe(f"reading {path} at {commit[:12]}",
                               lambda: self.repo.get_contents(path, ref=commit))
         if content is None or isinstance(content, list) or content.type != "file":

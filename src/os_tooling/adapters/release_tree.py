@@ -35,7 +35,6 @@ class ReleaseTree:
         """The parsed release, or a one-line reason why it cannot be read."""
         key = str(path)
         if key not in self._parsed:
-
             try:
                 text = read_text(path, "release file", root=self._roots.get(key))
                 self._parsed[key] = parse_release(text, label, path)

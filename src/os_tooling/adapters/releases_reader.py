@@ -101,7 +101,6 @@ def _scan(folder: Path) -> list[os.DirEntry]:
 
 
 def _read_local(path: Path, root: Path) -> str:
-
     return read_text(path, "release file", root=root)  # regular files inside the repository
 
 

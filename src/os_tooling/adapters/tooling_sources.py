@@ -81,7 +81,6 @@ class GitHubTooling:
         self.label = f"{full_name} on GitHub"
 
     def _guard(self, call):
-
         try:
             return call()
         except ToolingRepoError as exc:
@@ -153,7 +152,6 @@ def tooling_for(tooling_repo: str | None, config: ToolingSettings) -> ToolingSou
         return None
 
     def make() -> ToolingSource:
-
         return GitHubTooling(full_name, ClientSettings.from_env(), manifest_path, tag_prefix)
 
     return LazyTooling(make, f"{full_name} on GitHub")

@@ -23,7 +23,6 @@ BACKENDS: dict[str, str] = {
 def make_store(config: StoreConfig) -> ImageStore:
     module_name = BACKENDS.get(config.backend)
     if module_name is None:
-
         raise UsageError(f"unknown image store backend {config.backend!r} for provider "
                          f"{config.provider!r} (known: {', '.join(sorted(BACKENDS))})")
     return importlib.import_module(module_name).Store(config)

@@ -89,7 +89,6 @@ class Store:
                f"subscription {self.subscription})"
 
     def _get(self, url: str) -> tuple[int, dict]:
-
         with self._lock:
             if self._session is None:
                 self._session = new_session(pool_size=8)

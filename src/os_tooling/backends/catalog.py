@@ -121,7 +121,6 @@ def parse_catalog(text: str, label: str, *, json_only: bool = False) -> dict[str
         except RecursionError:
             raise UsageError(f"catalog {label}: JSON nesting is too deep") from None
     else:
-
         try:
             doc = yamldoc.load(text, label)
         except yamldoc.YamlError as exc:

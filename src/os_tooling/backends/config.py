@@ -91,12 +91,10 @@ def resolve_config(config_file: str | None, catalog: str | None) -> GateConfig:
 
 
 def load_config(path: str) -> GateConfig:
-
     return parse_config(read_text(path, "gate config"), path, Path(path).parent)
 
 
 def parse_config(text: str, label: str, base_dir: Path = Path(".")) -> GateConfig:
-
     try:
         doc = yamldoc.load(text, label)
     except yamldoc.YamlError as exc:

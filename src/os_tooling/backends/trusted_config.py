@@ -88,7 +88,6 @@ def resolve_trusted_config(config_file: str | None, catalog: str | None, repo_ro
     if config_file:
         relative = snapshot.relative(config_file)
         if relative is None:
-
             config = load_config(config_file)
         else:
             copy = snapshot.take(relative, "gate config")

@@ -102,7 +102,6 @@ _validator: SchemaValidator | None = None
 def _schema_validator() -> SchemaValidator:
     global _validator
     if _validator is None:
-
         _validator = SchemaValidator(manifest_schema())
     return _validator
 

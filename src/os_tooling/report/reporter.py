@@ -38,12 +38,10 @@ class Reporter:
 
 
 def _text(reporter: Reporter, result: Any) -> str | None:
-
     return None if reporter.text is None else terminal(reporter.text(result))
 
 
 def _markdown(reporter: Reporter, result: Any) -> str | None:
-
     return None if reporter.markdown is None else terminal(reporter.markdown(result))
 
 

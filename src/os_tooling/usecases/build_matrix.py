@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from os_tooling.adapters.releases_reader import ReleaseListing
 from os_tooling.backends import make_store
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
+from os_tooling.backends.batch import ask_groups, share_groups
 from os_tooling.backends.config import GateConfig
 from os_tooling.core.build_matrix import INVALID, MatrixEntry, Plan, SeenRelease, plan_images
 from os_tooling.core.findings import Finding
@@ -111,28 +112,17 @@ def lookup_images(refs: dict[tuple[str, str], ImageRef], config: GateConfig,
     """One batched ``lookup`` per store; providers whose stores share a key (same AWS
     accounts and regions) share one call, and the stores are asked concurrently."""
     if store_factory is None:
-
         store_factory = make_store
     by_provider: dict[str, list[ImageRef]] = {}
     for (provider, _name), ref in refs.items():
         by_provider.setdefault(provider, []).append(ref)
     stores = {p: store_factory(config.store_config(p)) for p in sorted(by_provider)}
-    groups: dict[object, list[str]] = {}
-    for provider, store in stores.items():
-        share = getattr(store, "share_key", None)
-        groups.setdefault(share() if share else ("provider", provider), []).append(provider)
 
     def ask(providers: list[str]) -> tuple[list[str], dict[str, ImageAnswer]]:
         wanted = {ref.name: ref for p in providers for ref in by_provider[p]}
         return providers, stores[providers[0]].lookup(list(wanted.values()))
 
-    if len(groups) <= 1:
-        outcomes = [ask(group) for group in groups.values()]
-    else:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-            outcomes = list(pool.map(ask, groups.values()))
+    outcomes = ask_groups(share_groups(stores), ask)
     answers: dict[tuple[str, str], ImageAnswer] = {}
     for providers, got in outcomes:
         for provider in providers:

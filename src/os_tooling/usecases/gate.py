@@ -21,6 +21,7 @@ from os_tooling.backends import make_store
 from os_tooling.backends.base import ERROR as STORE_ERROR
 from os_tooling.backends.base import MISSING as STORE_MISSING
 from os_tooling.backends.base import PRESENT, ImageAnswer, ImageStore, StoreConfig
+from os_tooling.backends.batch import ask_groups, share_groups
 from os_tooling.backends.config import GateConfig
 from os_tooling.core import gate_policy, near_miss, published
 from os_tooling.core.gate_results import (
@@ -83,7 +84,6 @@ class _Run:
         self.options = options
         self.tree = ReleaseTree()
         if options.store_factory is None:
-
             self.make_store: StoreFactory = make_store
         else:
             self.make_store = options.store_factory
@@ -98,7 +98,6 @@ class _Run:
 
     # -- the whole run -------------------------------------------------------------------------
     def run(self, inputs: Sequence[GateInput]) -> GateResult:
-
         releases: list[tuple[GateInput, ReleaseCR]] = []
         for item in inputs:
             text = item.text if item.text is not None else read_text(item.path, "release file",
@@ -141,12 +140,6 @@ class _Run:
         similar: dict[tuple[str, str], list[str]] = {}
         stores = {p: self.make_store(self.options.config.store_config(p)) for p in sorted(by_provider)}
         self._stores = dict(stores)
-        # Providers whose stores say they answer alike (same AWS accounts and regions) share one
-        # store: one batched lookup for all their images. Groups are asked concurrently.
-        groups: dict[object, list[str]] = {}
-        for provider, store in stores.items():
-            share = getattr(store, "share_key", None)
-            groups.setdefault(share() if share else ("provider", provider), []).append(provider)
 
         def ask(providers: list[str]) -> tuple[list[str], dict[str, ImageAnswer], dict[str, list[str]]]:
             store = stores[providers[0]]
@@ -156,13 +149,8 @@ class _Run:
                        if got.get(name) is not None and got[name].status == STORE_MISSING]
             return providers, got, (store.similar(missing) if missing else {})
 
-        if len(groups) <= 1:
-            outcomes = [ask(providers) for providers in groups.values()]
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=len(groups)) as pool:
-                outcomes = list(pool.map(ask, groups.values()))
+        # providers whose stores answer alike share one batched lookup; groups run concurrently
+        outcomes = ask_groups(share_groups(stores), ask)
         for providers, got, hints in outcomes:
             for provider in providers:
                 self._asked[provider] = stores[providers[0]]
@@ -214,7 +202,6 @@ class _Run:
             config = self.options.config.store_config(provider)
             store = None
             if config.backend == "catalog":
-
                 try:
                     store = self.make_store(config)
                 except UsageError:

@@ -68,12 +68,10 @@ class GitRevision:
     """A revision of the local repository (the base of ``--base-ref``)."""
 
     def __init__(self, repo_root: Path, commit: str, label: str):
-
         self.repo_root, self.commit, self.label = repo_root, commit, label
         self.prefix = top_prefix(repo_root)
 
     def read(self, relative: str) -> str | None:
-
         return git.show_file(self.repo_root, self.commit, self.prefix + relative)
 
 
@@ -84,7 +82,6 @@ class GitHubRevision:
         self.repo, self.full_name, self.sha, self.label = repo, full_name, sha, label
 
     def read(self, relative: str) -> str | None:
-
         try:
             content = self.repo.get_contents(relative, ref=self.sha)
         except Exception as exc:

@@ -92,7 +92,6 @@ def resolve(root: Path, option: str | None, environ: Mapping[str, str]) -> Relea
 
 
 def _event_default_branch(environ: Mapping[str, str]) -> str | None:
-
     return read_event(environ).default_branch
 
 

@@ -238,7 +238,6 @@ def bump_added_releases(request: BumpRequest,
                 bump.binary_changes = binary_changes(bump.old, bump.new)
     run.releases.sort(key=lambda r: r.file)
     if run.ok and not request.dry_run:
-
         for bump in run.releases:
             if bump.status == BUMPED and bump.new_text is not None:
                 replace_text(request.repo_root / bump.file, bump.new_text, "release file")
@@ -318,14 +317,12 @@ def _plan_exact(request: BumpRequest, releases: list[tuple[FileBump, ReleaseCR, 
 
 
 def _image(cr: ReleaseCR, tooling: str, config: GateConfig) -> str:
-
     assert cr.image is not None and cr.provider is not None
     return ImageRef(cr.image.flatcar, cr.image.kubernetes, tooling,
                     config.image_suffix(cr.provider)).name
 
 
 def _edit(bump: FileBump, text: str) -> None:
-
     assert bump.new is not None
     try:
         new_text, _ = set_component_version(text, OS_TOOLING, bump.new, bump.file)
