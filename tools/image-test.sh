@@ -2,8 +2,9 @@
 # Build the action's Dockerfile for real, publish it to a registry, pull it back by digest and
 # run its entrypoint from the pulled image, the way a release and a job do.
 #
-# There is no Docker engine here and no registry on the network, so: Debian's buildah (vfs
-# storage, chroot isolation) and Debian's docker-registry on loopback. The Debian base is made
+# There is no Docker engine here and no registry on the network, so: Debian's buildah (overlay
+# storage as a runner's Docker has, or vfs where the kernel refuses overlay mounts; chroot
+# isolation) and Debian's docker-registry on loopback. The Debian base is made
 # locally with debootstrap (cached in $OS_TOOLING_IMAGE_CACHE), pushed to the loopback registry,
 # and the Dockerfile is built in an empty store that pulls that base through the BASE_IMAGE
 # build ARG (whose default stays the pinned slim Python image): what a runner does for
@@ -24,6 +25,7 @@
 #   OS_TOOLING_IMAGE_CACHE   where the base and its buildah storage live (/var/cache/os-tooling-base)
 #   OS_TOOLING_IMAGE_TIMINGS write each phase's seconds here, one JSON object per line
 #   DEBIAN_MIRROR            debootstrap's mirror (http://deb.debian.org/debian)
+#   OS_TOOLING_STORAGE_DRIVER overlay or vfs (default: overlay when this kernel mounts it)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -32,7 +34,6 @@ SUITE=${OS_TOOLING_BASE_SUITE:-bookworm}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 BASE_TAG=localhost/os-tooling-base:$SUITE
 IMAGE_TAG=localhost/os-tooling-action:test
-STORE=(--storage-driver vfs --root "$CACHE/storage" --runroot "$CACHE/runroot")  # the base
 START=$SECONDS
 TIMINGS=${OS_TOOLING_IMAGE_TIMINGS:-}
 
@@ -44,9 +45,33 @@ if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null || fail "run as root (or install sudo): buildah and debootstrap need it"
     SUDO=(sudo)
 fi
+# overlay2 is what a runner's Docker uses: a pulled layer is unpacked once, a container is a
+# mount. vfs copies every layer's whole tree, which makes both paths pay for the base again.
+DRIVER=${OS_TOOLING_STORAGE_DRIVER:-}
+if [ -z "$DRIVER" ]; then
+    probe=$(mktemp -d)
+    mkdir -p "$probe/lower" "$probe/upper" "$probe/work" "$probe/mnt"
+    if "${SUDO[@]}" mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" \
+            "$probe/mnt" 2>/dev/null; then
+        "${SUDO[@]}" umount "$probe/mnt"
+        DRIVER=overlay
+    else
+        DRIVER=vfs
+    fi
+    "${SUDO[@]}" rm -rf "$probe"
+fi
+case $DRIVER in overlay|vfs) ;; *) fail "OS_TOOLING_STORAGE_DRIVER must be overlay or vfs, not $DRIVER" ;; esac
+STORE=(--storage-driver "$DRIVER" --root "$CACHE/storage-$DRIVER" --runroot "$CACHE/runroot-$DRIVER")  # the base
 bah() { "${SUDO[@]}" buildah "${STORE[@]}" "$@"; }
 # a store of its own: an empty machine that builds (or pulls) the action's image
-store_of() { echo --storage-driver vfs --root "$1/root" --runroot "$1/runroot"; }
+store_of() { echo --storage-driver "$DRIVER" --root "$1/root" --runroot "$1/runroot"; }
+# overlay stores keep mounts (their home, containers): undone before the folder goes
+unmount_under() {
+    local dir=$1 mnt
+    awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/self/mounts | sort -r | while read -r mnt; do
+        "${SUDO[@]}" umount -l "$mnt" 2>/dev/null || true
+    done
+}
 in_store() { local dir=$1; shift; "${SUDO[@]}" buildah $(store_of "$dir") "$@"; }
 now() { date +%s.%N; }
 timing() {  # timing KEY START WHAT: seconds since START, logged and recorded under KEY
@@ -64,7 +89,8 @@ if ! command -v buildah >/dev/null || ! command -v debootstrap >/dev/null \
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
         buildah debootstrap docker-registry skopeo
 fi
-[ -z "$TIMINGS" ] || : >"$TIMINGS"
+[ -z "$TIMINGS" ] || printf '{"storage_driver": "%s"}\n' "$DRIVER" >"$TIMINGS"
+say "buildah storage driver: $DRIVER"
 "${SUDO[@]}" mkdir -p "$CACHE"
 
 # --- 2. the Debian base, made once ------------------------------------------------------------
@@ -104,6 +130,7 @@ work=$(mktemp -d)
 registry_pid=
 cleanup() {
     [ -z "$registry_pid" ] || kill "$registry_pid" 2>/dev/null || true
+    unmount_under "$work"
     "${SUDO[@]}" rm -rf "$work"
 }
 trap cleanup EXIT
@@ -299,6 +326,7 @@ if [ -n "$TIMINGS" ]; then  # for bench/action.py: what both paths pay, the base
     t=$(now)
     in_store "$work/base-only" pull --quiet --tls-verify=false "$BASE_REF" >/dev/null
     timing base-pull "$t" "pull of the base image alone (both paths pay it)"
+    unmount_under "$work/base-only"
     "${SUDO[@]}" rm -rf "$work/base-only"
 fi
 PULLED=$work/pulled  # the store of a job's machine: nothing but what it pulls

@@ -1,15 +1,12 @@
-"""os-tooling versions as tags of capi-image-builder on GitHub, and the binaries they hold.
+"""Tooling sources over the image builder repository on GitHub (``--image-builder-repo`` or
+the store config's ``imageBuilderRepo``), through the shared client:
 
-The GitHub sibling of ``adapters.tooling_repo.LocalToolingRepo`` with the same methods
-(``tags``, ``has_version``, ``versions``, ``manifest``), so ``describe``, ``diff`` and the gate
-take either. Two ways to read a version's binaries:
+- ``GitHubTooling``: the manifest file at the tag (contents API, ``ref=<tag>``);
+- ``GitHubAssetTooling``: the ``os-tooling.json`` asset that ``release`` attaches to the tag's
+  GitHub release (tools with versions and providers; no policy, no annotations).
 
-- ``source="contents"``: the manifest file at the tag (contents API, ``ref=<tag>``);
-- ``source="asset"``: the ``os-tooling.json`` asset that ``release`` attaches (tools with
-  versions and providers; no policy, no annotations).
-
-Errors talking to GitHub raise ``ToolingRepoError`` (one line; ``usage`` is True for setup
-problems such as a bad token or an unknown repository). Each answer is cached per instance.
+A setup problem (bad token, missing permission, unknown repository) is a ``UsageError``
+(exit 2); GitHub failing after the client's retries is a ``ToolingLookupError`` (exit 1).
 """
 
 from __future__ import annotations
@@ -19,10 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from os_tooling.adapters import github_client as ghc
 from os_tooling.adapters.files import decode_text
-from os_tooling.adapters.tooling_repo import ManifestAnswer, TaggedVersions
 from os_tooling.core.manifest import Manifest, Tool, parse_manifest
+from os_tooling.core.tooling_source import ManifestAnswer, TaggedTooling, ToolingLookupError
 from os_tooling.core.versions import Version, VersionError, version_from_tag
-from os_tooling.errors import ServiceError
+from os_tooling.errors import UsageError
 
 if TYPE_CHECKING:
     from github.Repository import Repository
@@ -31,26 +28,20 @@ ASSET_NAME = "os-tooling.json"
 MAX_ASSET_BYTES = 5 * 1024 * 1024
 
 
-class ToolingRepoError(ServiceError):
-    """A tag or manifest of the tooling repository on GitHub cannot be read."""
-
-
-class GitHubToolingRepo(TaggedVersions):
+class GitHubTooling(TaggedTooling):
     def __init__(self, repo: Repository, full_name: str, *, manifest_path: str = "os-tooling.yaml",
-                 tag_prefix: str = "v", source: str = "contents"):
-        if source not in ("contents", "asset"):
-            raise ValueError(f"unknown source {source!r}")
+                 tag_prefix: str = "v"):
+        super().__init__()
         self.repo = repo
         self.full_name = full_name
         self.manifest_path = manifest_path
         self.tag_prefix = tag_prefix
-        self.source = source
-        self._tags: dict[Version, str] | None = None
-        self._manifests: dict[Version, ManifestAnswer] = {}
+        self.label = f"{full_name} on GitHub"
+        self.location = f"{full_name} (GitHub)"
 
     @classmethod
     def from_settings(cls, settings: ghc.ClientSettings, full_name: str, **kwargs: Any
-                      ) -> GitHubToolingRepo:
+                      ) -> GitHubTooling:
         return cls(ghc.open_repo(ghc.build_client(settings), full_name), full_name, **kwargs)
 
     def _call(self, doing: str, call: Any) -> Any:
@@ -62,47 +53,36 @@ class GitHubToolingRepo(TaggedVersions):
             return None
         except Exception as exc:
             if ghc.is_github_error(exc):
-                raise ToolingRepoError(ghc.explain(exc, f"{doing} ({self.full_name})"),
-                                       usage=ghc.is_auth_problem(exc)) from None
+                message = ghc.explain(exc, f"{doing} ({self.full_name})")
+                raise (UsageError(message) if ghc.is_auth_problem(exc)
+                       else ToolingLookupError(message)) from None
             raise
 
-    def tags(self) -> dict[Version, str]:
-        if self._tags is None:
-            refs = self._call("listing tags", lambda: list(
-                self.repo.get_git_matching_refs(f"tags/{self.tag_prefix}")))
-            if refs is None:  # 404: the repository itself is unknown (or invisible)
-                raise ToolingRepoError(f"GitHub repository {self.full_name} not found (or the "
-                                       "token cannot see it)", usage=True)
-            tags: dict[Version, str] = {}
-            for ref in refs:
-                name = ref.ref.removeprefix("refs/tags/")
-                version = version_from_tag(name, self.tag_prefix)
-                if version is not None:
-                    tags[version] = name
-            self._tags = tags
-        return self._tags
+    def _no_tag(self, version: Version) -> str:
+        return f"no tag {self.tag_prefix}{version.core} in {self.full_name}"
 
-    def manifest(self, version: Version) -> ManifestAnswer:
-        """The binaries of a version, or why there is none (tag, file or asset missing or
-        invalid); cached per version."""
-        if version not in self._manifests:
-            self._manifests[version] = self._load(version)
-        return self._manifests[version]
+    def _read_tags(self) -> dict[Version, str]:
+        refs = self._call("listing tags", lambda: list(
+            self.repo.get_git_matching_refs(f"tags/{self.tag_prefix}")))
+        if refs is None:  # 404: the repository itself is unknown (or invisible)
+            raise UsageError(f"GitHub repository {self.full_name} not found (or the token cannot "
+                             "see it)")
+        tags: dict[Version, str] = {}
+        for ref in refs:
+            name = ref.ref.removeprefix("refs/tags/")
+            version = version_from_tag(name, self.tag_prefix)
+            if version is not None:
+                tags[version] = name
+        return tags
 
-    def _load(self, version: Version) -> ManifestAnswer:
-        tag = self.tags().get(version)
-        if tag is None:
-            return ManifestAnswer(None, f"no tag {self.tag_prefix}{version.core} in {self.full_name}")
-        if self.source == "asset":
-            return self._from_asset(tag)
+    def _read_manifest(self, version: Version, tag: str) -> ManifestAnswer:
         content = self._call(f"reading {self.manifest_path} at {tag}",
                              lambda: self.repo.get_contents(self.manifest_path, ref=tag))
         if content is None or isinstance(content, list):
             return ManifestAnswer(None, f"{self.manifest_path} does not exist at {tag}")
-
         try:
             text = decode_text(content.decoded_content, f"{tag}:{self.manifest_path}")
-        except Exception as exc:  # UsageError: not text
+        except UsageError as exc:  # not text
             return ManifestAnswer(None, str(exc))
         report = parse_manifest(text, f"{tag}:{self.manifest_path}")
         if report.manifest is None:
@@ -110,7 +90,15 @@ class GitHubToolingRepo(TaggedVersions):
                 e.message for e in report.errors[:3]))
         return ManifestAnswer(report.manifest)
 
-    def _from_asset(self, tag: str) -> ManifestAnswer:
+
+class GitHubAssetTooling(GitHubTooling):
+    """The binaries of a version from the ``os-tooling.json`` asset of its GitHub release."""
+
+    def __init__(self, repo: Repository, full_name: str, **kwargs: Any):
+        super().__init__(repo, full_name, **kwargs)
+        self.label = self.location = f"{full_name} ({ASSET_NAME} asset)"
+
+    def _read_manifest(self, version: Version, tag: str) -> ManifestAnswer:
         release = self._call(f"reading the release of {tag}", lambda: self.repo.get_release(tag))
         if release is None:
             return ManifestAnswer(None, f"{tag} has no GitHub release")

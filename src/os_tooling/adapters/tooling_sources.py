@@ -1,126 +1,60 @@
-"""Where os-tooling versions are looked up: which versions are real releases (tags of the image
-builder repository) and which binaries each holds (its manifest at that tag).
+"""Which tooling source a command asks: the one place that turns options into a
+``ToolingSource`` (the interface is in ``core/tooling_source.py``; the sources are
+``tooling_local.py`` and ``tooling_github.py``).
 
-One small interface, ``ToolingSource``; the local git checkout (``--tooling-repo``) implements
-it here, the GitHub repository (``imageBuilderRepo``) through the GitHub adapter.
+Precedence everywhere: a local checkout (``--tooling-repo PATH``) wins, else the repository on
+GitHub (``--image-builder-repo OWNER/NAME``, else the store config's ``imageBuilderRepo``).
+GitHub sources are made lazily: a command that never asks makes no client and needs no token.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 from typing import Protocol
 
-from os_tooling.adapters.github_client import ClientSettings
-from os_tooling.adapters.tooling_github import GitHubToolingRepo, ToolingRepoError
-from os_tooling.adapters.tooling_repo import LocalToolingRepo, ManifestAnswer
+from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.tooling_github import GitHubAssetTooling, GitHubTooling
+from os_tooling.adapters.tooling_local import LocalTooling
+from os_tooling.core.tooling_source import ManifestAnswer, ToolingSource
 from os_tooling.core.versions import Version
-from os_tooling.errors import UsageError
+
+NO_TOOLING_SOURCE = ("no tooling source to read the binaries from: give --tooling-repo PATH or "
+                     "imageBuilderRepo in the gate config")
 
 
-class ToolingSource(Protocol):
-    label: str  # e.g. "local repository /src/capi-image-builder"
+class ToolingSettings(Protocol):
+    """Where the store config says os-tooling versions live (``StoreConfig`` has these)."""
 
-    def has_version(self, version: Version) -> bool:
-        """Is ``version`` a release (a tag) of the image builder repository?"""
-        ...
-
-    def tag_of(self, version: Version) -> str | None:
-        ...
-
-    def newest(self, count: int = 3) -> list[str]:
-        """The newest release tags, for hints."""
-        ...
-
-    def manifest(self, version: Version) -> ManifestAnswer:
-        """The tooling manifest at the version's tag, or why there is none."""
-        ...
-
-
-class LocalTooling:
-    """A local checkout of the image builder repository (``--tooling-repo PATH``)."""
-
-    def __init__(self, path: str | Path, manifest_path: str = "os-tooling.yaml",
-                 tag_prefix: str = "v"):
-
-        self.repo = LocalToolingRepo(path, manifest_path=manifest_path, tag_prefix=tag_prefix)
-        self.label = f"the tooling repository {self.repo.root}"
-        self._manifests: dict[Version, ManifestAnswer] = {}
-
-    def has_version(self, version: Version) -> bool:
-        return self.repo.has_version(version)
-
-    def tag_of(self, version: Version) -> str | None:
-        return self.repo.tags().get(version)
-
-    def newest(self, count: int = 3) -> list[str]:
-        tags = self.repo.tags()
-        return [tags[v] for v in self.repo.versions() if v.prerelease is None][:count]
-
-    def manifest(self, version: Version) -> ManifestAnswer:
-        if version not in self._manifests:
-            self._manifests[version] = self._load(version)
-        return self._manifests[version]
-
-    def _load(self, version: Version) -> ManifestAnswer:
-        return self.repo.manifest(version)
-
-
-class ToolingLookupError(Exception):
-    """The tooling source could not answer (e.g. GitHub kept failing): the check is an error."""
-
-
-class GitHubTooling:
-    """The image builder repository on GitHub (``imageBuilderRepo``), through the shared client."""
-
-    def __init__(self, full_name: str, settings: object, manifest_path: str = "os-tooling.yaml",
-                 tag_prefix: str = "v"):
-
-        self.repo = GitHubToolingRepo.from_settings(settings, full_name,  # type: ignore[arg-type]
-                                                    manifest_path=manifest_path,
-                                                    tag_prefix=tag_prefix)
-        self.label = f"{full_name} on GitHub"
-
-    def _guard(self, call):
-        try:
-            return call()
-        except ToolingRepoError as exc:
-            if exc.usage:  # bad token, unknown repository: a setup problem, exit 2
-                raise UsageError(str(exc)) from None
-            raise ToolingLookupError(str(exc)) from None
-
-    def has_version(self, version: Version) -> bool:
-        return bool(self._guard(lambda: self.repo.has_version(version)))
-
-    def tag_of(self, version: Version) -> str | None:
-        return self._guard(lambda: self.repo.tags().get(version))
-
-    def newest(self, count: int = 3) -> list[str]:
-        tags = self._guard(self.repo.tags)
-        return [tags[v] for v in sorted(tags, reverse=True) if v.prerelease is None][:count]
-
-    def manifest(self, version: Version) -> ManifestAnswer:
-        return self._guard(lambda: self.repo.manifest(version))
+    image_builder_repo: str | None
+    tooling_manifest: str
+    tooling_tag_prefix: str
 
 
 class LazyTooling:
-    """A tooling source made when first asked: ``bump`` and ``available`` need the binaries of
-    a version only for a binary request, and need no GitHub client otherwise."""
+    """A tooling source made when first asked."""
 
-    def __init__(self, make, label: str):
+    def __init__(self, make: Callable[[], ToolingSource], label: str, location: str):
         self._make = make
         self._source: ToolingSource | None = None
         self.label = label
+        self.location = location
 
     def _get(self) -> ToolingSource:
         if self._source is None:
             self._source = self._make()
         return self._source
 
+    def tags(self) -> dict[Version, str]:
+        return self._get().tags()
+
     def has_version(self, version: Version) -> bool:
         return self._get().has_version(version)
 
     def tag_of(self, version: Version) -> str | None:
         return self._get().tag_of(version)
+
+    def versions(self) -> list[Version]:
+        return self._get().versions()
 
     def newest(self, count: int = 3) -> list[str]:
         return self._get().newest(count)
@@ -129,29 +63,35 @@ class LazyTooling:
         return self._get().manifest(version)
 
 
-NO_TOOLING_SOURCE = ("no tooling source to read the binaries from: give --tooling-repo PATH or "
-                     "imageBuilderRepo in the gate config")
-
-
-class ToolingSettings(Protocol):
-    """Where the store config says os-tooling versions live (``GateConfig`` has these)."""
-
-    image_builder_repo: str | None
-    tooling_manifest: str
-    tooling_tag_prefix: str
-
-
-def tooling_for(tooling_repo: str | None, config: ToolingSettings) -> ToolingSource | None:
-    """The tooling source of ``bump``/``available``: ``--tooling-repo``, else the gate config's
-    ``imageBuilderRepo`` on GitHub (token from the environment), else none."""
-    manifest_path, tag_prefix = config.tooling_manifest, config.tooling_tag_prefix
+def open_tooling(tooling_repo: str | None, image_builder_repo: str | None, *,
+                 manifest_path: str = "os-tooling.yaml", tag_prefix: str = "v",
+                 settings: Callable[[], ghc.ClientSettings] = ghc.ClientSettings.from_env,
+                 from_asset: bool = False) -> ToolingSource | None:
+    """The tooling source the options name, or None when they name none. ``settings`` makes
+    the GitHub client's settings (token, API URL) when GitHub is first asked."""
     if tooling_repo:
-        return LocalTooling(tooling_repo, manifest_path, tag_prefix)
-    full_name = config.image_builder_repo
-    if not full_name:
+        return LocalTooling(tooling_repo, manifest_path=manifest_path, tag_prefix=tag_prefix)
+    if not image_builder_repo:
         return None
+    full_name = ghc.check_repo_name(image_builder_repo)
+    kind = GitHubAssetTooling if from_asset else GitHubTooling
 
     def make() -> ToolingSource:
-        return GitHubTooling(full_name, ClientSettings.from_env(), manifest_path, tag_prefix)
+        return kind.from_settings(settings(), full_name, manifest_path=manifest_path,
+                                  tag_prefix=tag_prefix)
 
-    return LazyTooling(make, f"{full_name} on GitHub")
+    if from_asset:
+        return LazyTooling(make, f"{full_name} (os-tooling.json asset)",
+                           f"{full_name} (os-tooling.json asset)")
+    return LazyTooling(make, f"{full_name} on GitHub", f"{full_name} (GitHub)")
+
+
+def tooling_for(tooling_repo: str | None, config: ToolingSettings, *,
+                image_builder_repo: str | None = None, manifest_path: str | None = None,
+                settings: Callable[[], ghc.ClientSettings] = ghc.ClientSettings.from_env,
+                ) -> ToolingSource | None:
+    """The tooling source of a command that has a store config: ``--tooling-repo``, else
+    ``--image-builder-repo``, else the config's ``imageBuilderRepo``, else none."""
+    return open_tooling(tooling_repo, image_builder_repo or config.image_builder_repo,
+                        manifest_path=manifest_path or config.tooling_manifest,
+                        tag_prefix=config.tooling_tag_prefix, settings=settings)

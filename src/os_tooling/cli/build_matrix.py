@@ -46,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def execute(args: argparse.Namespace):
     from os_tooling.adapters.releases_reader import ReleasesReadError
     from os_tooling.backends.config import resolve_config
+    from os_tooling.core.tooling_source import ToolingLookupError
     from os_tooling.errors import UsageError
     from os_tooling.report import build as report
     from os_tooling.report.reporter import Outcome, failed
@@ -59,7 +60,7 @@ def execute(args: argparse.Namespace):
     try:
         tooling, tooling_label = _tooling_version(args, config)
         listing = _listing(args, directories_for(providers))
-    except ReleasesReadError as exc:
+    except (ReleasesReadError, ToolingLookupError) as exc:  # GitHub kept failing: a finding
         return failed(EXIT_FINDING, exc)
     result = build_matrix(listing, tooling, tooling_label, config, providers,
                           args.include_existing)
@@ -101,7 +102,8 @@ def _tooling_version(args: argparse.Namespace, config):
     """``(version, where it came from)``: --tooling, else the newest vX.Y.Z tag of the tooling
     source (--tooling-repo, --image-builder-repo or the config's imageBuilderRepo, else the git
     repository around the current directory)."""
-    from os_tooling.adapters.tooling_github import ToolingRepoError
+    from os_tooling.adapters import github_client as ghc
+    from os_tooling.adapters.tooling_sources import open_tooling
     from os_tooling.core.versions import Version, VersionError
     from os_tooling.errors import UsageError
 
@@ -113,36 +115,21 @@ def _tooling_version(args: argparse.Namespace, config):
         return version, "given with --tooling"
     prefix = config.tooling_tag_prefix
     github_repo = args.image_builder_repo or config.image_builder_repo
-    if args.tooling_repo or not github_repo:
-        from os_tooling.adapters.tooling_repo import LocalToolingRepo
-
-        try:
-            repo = LocalToolingRepo(args.tooling_repo or ".", manifest_path=config.tooling_manifest,
-                                    tag_prefix=prefix)
-        except UsageError as exc:
-            if args.tooling_repo:
-                raise
-            raise UsageError("which os-tooling version? give --tooling VERSION, --tooling-repo "
-                             "PATH or --image-builder-repo OWNER/NAME (the current directory is "
-                             "not a git repository)") from exc
-        label = f"the tooling repository {repo.root}"
-    else:
-        from os_tooling.adapters import github_client as ghc
-        from os_tooling.adapters.tooling_github import GitHubToolingRepo
-
-        ghc.check_repo_name(github_repo)
-        settings = ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url)
-        repo = GitHubToolingRepo.from_settings(settings, github_repo,
-                                               manifest_path=config.tooling_manifest,
-                                               tag_prefix=prefix)
-        label = f"{github_repo} on GitHub"
+    local = args.tooling_repo or (None if github_repo else ".")
     try:
-        releases = [v for v in repo.versions() if v.prerelease is None]
-    except ToolingRepoError as exc:  # a setup problem is exit 2; GitHub failing is a finding
-        from os_tooling.adapters.releases_reader import ReleasesReadError
-
-        raise (UsageError(str(exc)) if exc.usage else ReleasesReadError(str(exc))) from None
+        source = open_tooling(local, github_repo, manifest_path=config.tooling_manifest,
+                              tag_prefix=prefix, settings=lambda: ghc.ClientSettings.from_env(
+                                  token=args.token, base_url=args.github_api_url))
+    except UsageError as exc:
+        if local != ".":  # the checkout or repository named is wrong: that message says so
+            raise
+        raise UsageError("which os-tooling version? give --tooling VERSION, --tooling-repo "
+                         "PATH or --image-builder-repo OWNER/NAME (the current directory is "
+                         "not a git repository)") from exc
+    assert source is not None  # a local checkout is the default
+    label = source.label
+    releases = [v for v in source.versions() if v.prerelease is None]
     if not releases:
         raise UsageError(f"{label} has no {prefix}X.Y.Z tag: give the version with --tooling")
     newest = releases[0]
-    return newest, f"newest tag {repo.tags()[newest]} of {label}"
+    return newest, f"newest tag {source.tag_of(newest)} of {label}"

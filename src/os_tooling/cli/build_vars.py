@@ -124,23 +124,19 @@ def _working_tree(file: str):
 
 
 def _at_tag(args: argparse.Namespace):
-    from os_tooling.adapters.tooling_github import ToolingRepoError
-    from os_tooling.cli.describe import load, open_source, parse_version
+    from os_tooling.cli.describe import Missing, load, open_source, parse_version
+    from os_tooling.core.tooling_source import ToolingLookupError
     from os_tooling.errors import UsageError
 
     version = parse_version(args.version, args.tag_prefix)
-    repo, label = open_source(args)
+    source = open_source(args)
     try:
-        if not repo.has_version(version):
-            newest = [v for v in repo.versions() if v.prerelease is None][:1]
+        if not source.has_version(version):
+            newest = [v for v in source.versions() if v.prerelease is None][:1]
             hint = f" (newest: {newest[0].core})" if newest else " (it has no version tags)"
             raise UsageError(f"os-tooling {version.core} has no tag {args.tag_prefix}"
-                             f"{version.core} in {label}{hint}")
-    except ToolingRepoError as exc:
-        if exc.usage:
-            raise UsageError(str(exc)) from None
-        from os_tooling.cli.describe import Missing
-
+                             f"{version.core} in {source.location}{hint}")
+    except ToolingLookupError as exc:
         raise Missing(str(exc)) from None
-    manifest = load(repo, label, version)
-    return manifest, version.core, repo.tags()[version], label
+    manifest = load(source, version)
+    return manifest, version.core, source.tag_of(version), source.location

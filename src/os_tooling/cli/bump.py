@@ -77,9 +77,10 @@ def _run_release_pr(args: argparse.Namespace):
     config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
     from os_tooling.adapters.tooling_sources import tooling_for
 
+    tooling = tooling_for(args.tooling_repo, config)
     request = BumpRequest(repo_root, args.base_ref, config, target, args.force, args.dry_run,
-                          tooling_for(args.tooling_repo, config))
-    changes = ((lambda old, new: _binary_changes(args.tooling_repo, old, new))
+                          tooling)
+    changes = ((lambda old, new: _binary_changes(tooling, old, new))
                if args.tooling_repo else None)
     result = bump_added_releases(request, changes)
     result.notes += notes
@@ -154,7 +155,11 @@ def _run_file(args: argparse.Namespace):
     if changed and not args.dry_run:
         replace_text(args.file, new_text, "release file")
 
-    binaries = _binary_changes(args.tooling_repo, current, target.core)
+    binaries = []  # the binary changes, when a tooling checkout can tell
+    if args.tooling_repo:
+        from os_tooling.adapters.tooling_sources import tooling_for
+
+        binaries = _binary_changes(tooling_for(args.tooling_repo, config), current, target.core)
     result = {"file": args.file, "provider": provider, "from": old, "to": target.core,
               "image": ref.name, "image_exists": exists, "changed": changed,
               "written": changed and not args.dry_run, "binary_changes": binaries}
@@ -183,16 +188,12 @@ def _requests_rule(release, file: str, tooling_repo: str | None, config):
                                           binaries_of(tooling, version, NO_TOOLING_SOURCE))
 
 
-def _binary_changes(tooling_repo: str | None, old: str, new: str) -> list[str]:
-    """diff lines for the release notes, when a tooling checkout can tell."""
-    if not tooling_repo:
-        return []
-    from os_tooling.adapters.tooling_sources import LocalTooling
+def _binary_changes(source, old: str, new: str) -> list[str]:
+    """diff lines for the release notes: the binaries that changed between two versions."""
     from os_tooling.core.policy import PlanOptions, plan
     from os_tooling.core.versions import Version
     from os_tooling.report.release import diff_lines
 
-    source = LocalTooling(tooling_repo)
     before, after = Version.try_parse(old), Version.parse(new)
     if before is None:
         return [f"binary changes unknown: {old!r} is not a version"]

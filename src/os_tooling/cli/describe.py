@@ -32,28 +32,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def open_source(args: argparse.Namespace):
-    """``(repo, label)``: a LocalToolingRepo or GitHubToolingRepo (same methods)."""
+    """The tooling source the options name: ``--image-builder-repo`` (the release asset with
+    ``--from-asset``), else ``--tooling-repo``, else the git repository around the current
+    directory."""
+    from os_tooling.adapters import github_client as ghc
+    from os_tooling.adapters.tooling_sources import open_tooling
     from os_tooling.errors import UsageError
 
-    manifest = args.manifest or "os-tooling.yaml"
-    if args.github_repo:
-        from os_tooling.adapters import github_client as ghc
-        from os_tooling.adapters.tooling_github import GitHubToolingRepo
-
-        ghc.check_repo_name(args.github_repo)
-        settings = ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url)
-        source = "asset" if args.from_asset else "contents"
-        repo = GitHubToolingRepo.from_settings(settings, args.github_repo, manifest_path=manifest,
-                                               tag_prefix=args.tag_prefix, source=source)
-        label = f"{args.github_repo} ({'os-tooling.json asset' if args.from_asset else 'GitHub'})"
-        return repo, label
-    if args.from_asset:
-        raise UsageError("--from-asset needs --github-repo")
-    from os_tooling.adapters.tooling_repo import LocalToolingRepo
-
-    repo = LocalToolingRepo(args.tooling_repo or ".", manifest_path=manifest,
-                            tag_prefix=args.tag_prefix)
-    return repo, str(repo.root)
+    if args.from_asset and not args.github_repo:
+        raise UsageError("--from-asset needs --image-builder-repo")
+    source = open_tooling(
+        None if args.github_repo else (args.tooling_repo or "."), args.github_repo,
+        manifest_path=args.manifest or "os-tooling.yaml", tag_prefix=args.tag_prefix,
+        settings=lambda: ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url),
+        from_asset=args.from_asset)
+    assert source is not None  # a local checkout is the default
+    return source
 
 
 def parse_version(text: str, prefix: str):
@@ -70,20 +64,18 @@ class Missing(Exception):
     """A version that is not a release, or whose binaries cannot be read: exit 1."""
 
 
-def load(repo, label: str, version):
-    """The manifest of ``version``; raises Missing with a clear line."""
-    from os_tooling.adapters.tooling_github import ToolingRepoError
-    from os_tooling.errors import UsageError
+def load(source, version):
+    """The manifest of ``version``; raises Missing with a clear line (a setup problem, such as
+    a bad token, stays a UsageError: exit 2)."""
+    from os_tooling.core.tooling_source import ToolingLookupError
 
     try:
-        if not repo.has_version(version):
-            newest = repo.versions()[:1]
+        if not source.has_version(version):
+            newest = source.versions()[:1]
             hint = f" (newest: {newest[0].core})" if newest else " (it has no version tags)"
-            raise Missing(f"os-tooling {version.core} is not a release of {label}{hint}")
-        answer = repo.manifest(version)
-    except ToolingRepoError as exc:
-        if exc.usage:
-            raise UsageError(str(exc)) from None
+            raise Missing(f"os-tooling {version.core} is not a release of {source.location}{hint}")
+        answer = source.manifest(version)
+    except ToolingLookupError as exc:
         raise Missing(str(exc)) from None
     if answer.manifest is None:
         raise Missing(f"cannot read the binaries of os-tooling {version.core}: {answer.reason}")
@@ -95,10 +87,10 @@ def execute(args: argparse.Namespace):
     from os_tooling.report.reporter import Outcome, failed
 
     version = parse_version(args.version, args.tag_prefix)
-    repo, label = open_source(args)
+    source = open_source(args)
     try:
-        manifest = load(repo, label, version)
+        manifest = load(source, version)
     except Missing as exc:
         return failed(EXIT_FINDING, exc)
-    described = report.Described(version, repo.tags()[version], manifest, label)
+    described = report.Described(version, source.tag_of(version), manifest, source.location)
     return Outcome(EXIT_OK, described, report.DESCRIBE)

@@ -24,10 +24,10 @@ def execute(args: argparse.Namespace):
 
     old = parse_version(args.old, args.tag_prefix)
     new = parse_version(args.new, args.tag_prefix)
-    repo, label = open_source(args)
+    source = open_source(args)
     try:
-        before = load(repo, label, old)
-        after = load(repo, label, new)
+        before = load(source, old)
+        after = load(source, new)
     except Missing as exc:
         return failed(EXIT_FINDING, exc)
     # downgrades are reported, not refused: going from a newer to an older version is a question

@@ -67,17 +67,12 @@ def execute(args: argparse.Namespace):
     config, config_notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
 
     options = GateOptions(config, repo_root=repo_root, allow_unchecked=args.no_tooling_checks)
-    manifest_path = args.tooling_manifest or config.tooling_manifest
-    if args.tooling_repo:
-        from os_tooling.adapters.tooling_sources import LocalTooling
+    from os_tooling.adapters.tooling_sources import tooling_for
 
-        options.tooling = LocalTooling(args.tooling_repo, manifest_path, config.tooling_tag_prefix)
-    elif args.image_builder_repo or config.image_builder_repo:
-        from os_tooling.adapters.tooling_sources import GitHubTooling
-
-        options.tooling = GitHubTooling(args.image_builder_repo or config.image_builder_repo,
-                                        _github_settings(args), manifest_path,
-                                        config.tooling_tag_prefix)
+    options.tooling = tooling_for(args.tooling_repo, config,
+                                  image_builder_repo=args.image_builder_repo,
+                                  manifest_path=args.tooling_manifest,
+                                  settings=lambda: _github_settings(args))
 
     inputs: list[GateInput] = []
     given: set[Path] = set()

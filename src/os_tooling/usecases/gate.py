@@ -16,7 +16,6 @@ from pathlib import Path
 
 from os_tooling.adapters.files import read_text
 from os_tooling.adapters.release_tree import ReleaseTree
-from os_tooling.adapters.tooling_sources import ToolingLookupError, ToolingSource
 from os_tooling.backends import make_store
 from os_tooling.backends.base import ERROR as STORE_ERROR
 from os_tooling.backends.base import MISSING as STORE_MISSING
@@ -40,6 +39,7 @@ from os_tooling.core.naming import ImageRef
 from os_tooling.core.providers import PROVIDERS
 from os_tooling.core.published import Published
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
+from os_tooling.core.tooling_source import ToolingLookupError, ToolingSource
 from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
 from os_tooling.usecases.gate_requests import RequestsLoader, binaries_of, requests_check

@@ -24,7 +24,6 @@ from os_tooling.adapters import git
 from os_tooling.adapters import github_client as ghc
 from os_tooling.adapters.base_files import top_prefix
 from os_tooling.adapters.files import decode_text, read_text
-from os_tooling.adapters.tooling_sources import ToolingLookupError
 from os_tooling.core.findings import Finding
 from os_tooling.core.gate_results import NOT_APPLICABLE, Check
 from os_tooling.core.release_cr import OS_TOOLING, ReleaseCR
@@ -46,6 +45,7 @@ from os_tooling.core.requests import (
     judge,
     parse_requests,
 )
+from os_tooling.core.tooling_source import ToolingLookupError
 from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
 

@@ -20,7 +20,7 @@ from os_tooling.adapters.base_files import exists_at, top_prefix
 from os_tooling.adapters.changed_files import is_release_file
 from os_tooling.adapters.files import read_text, replace_text
 from os_tooling.adapters.release_tree import ReleaseTree
-from os_tooling.adapters.tooling_sources import NO_TOOLING_SOURCE, ToolingSource
+from os_tooling.adapters.tooling_sources import NO_TOOLING_SOURCE
 from os_tooling.backends import make_store
 from os_tooling.backends.config import GateConfig
 from os_tooling.core import gate_policy
@@ -30,6 +30,7 @@ from os_tooling.core.naming import ImageRef
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
 from os_tooling.core.statuses import BumpStatus, ImageStatus
 from os_tooling.core.tooling_choice import Choice, Refuse, all_of, choose_latest
+from os_tooling.core.tooling_source import ToolingSource
 from os_tooling.core.versions import Version
 from os_tooling.usecases.discover import discover
 from os_tooling.usecases.gate_requests import GitRevision, RequestsLoader, binaries_of, binary_refusal
