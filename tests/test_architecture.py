@@ -4,6 +4,8 @@ imports from a layer above its own, and the core does no I/O."""
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -77,3 +79,45 @@ def test_the_check_can_fail():
     assert layer_of("os_tooling.adapters.git") > layer_of("os_tooling.core.manifest")
     with pytest.raises(AssertionError, match="in no layer"):
         layer_of("os_tooling.newpackage.thing")
+
+
+# what may stay inside a function: the heavy optional dependencies, and cli/main.py's own
+# start-up path (it imports the one command module argv names)
+LAZY_ALLOWED = {"boto3", "botocore", "github", "requests", "jsonschema", "github_action_utils"}
+LAZY_MODULE = "os_tooling.cli.main"
+
+
+def function_imports(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.ImportFrom) and inner.module:
+                    found.append((inner.lineno, inner.module))
+                elif isinstance(inner, ast.Import):
+                    found += [(inner.lineno, alias.name) for alias in inner.names]
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m != LAZY_MODULE))
+def test_only_heavy_dependencies_are_imported_lazily(module):
+    lazy = [f"line {line}: {name}" for line, name in function_imports(MODULES[module])
+            if name.split(".")[0] not in LAZY_ALLOWED]
+    assert not lazy, f"{module} imports inside functions what belongs at its top: {lazy}"
+
+
+def test_a_command_imports_only_its_own_module(tmp_path):
+    manifest = Path(__file__).resolve().parents[1] / "examples" / "manifests" / "os-tooling.yaml"
+    probe = ("import sys\nfrom os_tooling.cli.main import main\n"
+             f"code = main(['validate', {str(manifest)!r}])\n"
+             "print(sorted(m for m in sys.modules if m.startswith('os_tooling.cli.')"
+             " or m.split('.')[0] in ('boto3', 'github', 'requests', 'jsonschema')))\n"
+             "raise SystemExit(code)")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    loaded = proc.stdout.strip().splitlines()[-1]
+    assert "os_tooling.cli.validate" in loaded
+    for other in ("os_tooling.cli.gate", "os_tooling.cli.release", "os_tooling.cli.bump",
+                  "boto3", "'github", "requests", "jsonschema"):
+        assert other not in loaded, f"validate imported {other}: {loaded}"

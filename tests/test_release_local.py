@@ -61,7 +61,8 @@ def test_first_release_uses_the_initial_version_and_keeps_the_message_verbatim(c
     assert repo.git("cat-file", "-t", "v0.1.0").strip() == "tag"  # annotated
     assert repo.git("rev-parse", "v0.1.0^{commit}").strip() == data["commit"]
     message = tag_message(repo, "v0.1.0")
-    assert message == data["notes"]  # verbatim: '#' headings survive
+    assert message == data["release_notes"]  # verbatim: '#' headings survive
+    assert data["notes"] == data["release_notes"]  # the deprecated spelling, kept until 0.3
     assert message.startswith("# os-tooling 0.1.0\n")
     assert "## Binaries" in message and "| teleport | `17.1.4` |" in message
     assert {t["name"] for t in data["asset"]["tools"]} == {"teleport", "containerd"}
@@ -150,7 +151,7 @@ def test_rerun_on_the_same_commit_makes_no_second_tag(cli, repo):
     code, second, _ = release(cli, repo)
     assert code == 0
     assert second["outcome"] == "already-released" and second["released"] is True
-    assert second["tag"] == first["tag"] and second["notes"] == first["notes"]
+    assert second["tag"] == first["tag"] and second["release_notes"] == first["release_notes"]
     assert repo.git("for-each-ref", "refs/tags") == before
 
 

@@ -32,7 +32,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CACHE=${OS_TOOLING_IMAGE_CACHE:-/var/cache/os-tooling-base}
 SUITE=${OS_TOOLING_BASE_SUITE:-bookworm}
 MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
-BASE_TAG=localhost/os-tooling-base:$SUITE
+BASE_TAG=localhost/os-tooling-base:$SUITE-slim
 IMAGE_TAG=localhost/os-tooling-action:test
 START=$SECONDS
 TIMINGS=${OS_TOOLING_IMAGE_TIMINGS:-}
@@ -94,7 +94,7 @@ say "buildah storage driver: $DRIVER"
 "${SUDO[@]}" mkdir -p "$CACHE"
 
 # --- 2. the Debian base, made once ------------------------------------------------------------
-ROOTFS_TAR=$CACHE/$SUITE-rootfs.tar
+ROOTFS_TAR=$CACHE/$SUITE-slim-rootfs.tar  # "slim": see below; an older cache is not reused
 if [ ! -s "$ROOTFS_TAR" ]; then
     say "making a $SUITE base with debootstrap (once; cached in $CACHE)"
     tmp=$("${SUDO[@]}" mktemp -d "$CACHE/debootstrap.XXXXXX")
@@ -112,6 +112,13 @@ path-exclude /usr/share/groff/*
 path-exclude /usr/share/lintian/*
 EOF
     "${SUDO[@]}" rm -rf "$tmp/rootfs/var/cache/apt/archives/"*.deb "$tmp/rootfs/var/lib/apt/lists/"*
+    # What debootstrap installed before that exclusion goes too, as in Debian's slim images.
+    # Without this the stand-in is 168 MiB in 9,300 files, the real base about 125 MiB: both
+    # paths of bench/action.py would pay for files the real one lacks. (The stdlib's bytecode
+    # stays: it errs on the side of a larger base, which only makes pulling look slower.)
+    "${SUDO[@]}" find "$tmp/rootfs/usr/share/doc" -type f ! -name copyright -delete
+    "${SUDO[@]}" rm -rf "$tmp/rootfs/usr/share/locale/"* "$tmp/rootfs/usr/share/man/"* \
+        "$tmp/rootfs/usr/share/info/"* "$tmp/rootfs/usr/share/groff" "$tmp/rootfs/usr/share/lintian"
     "${SUDO[@]}" tar -C "$tmp/rootfs" -cf "$tmp/rootfs.tar" .
     "${SUDO[@]}" mv "$tmp/rootfs.tar" "$ROOTFS_TAR"
     "${SUDO[@]}" rm -rf "$tmp"

@@ -449,6 +449,8 @@ class GitHubFake:
         self.tree_limit = 100_000  # entries of a recursive tree before GitHub truncates it
         self.faults: list[Fault] = []
         self.requests: list[LoggedRequest] = []
+        self.in_flight = 0  # requests being answered now (a slow fault sleeps in one)
+        self.idle = threading.Condition(self.lock)
         self.ids = itertools.count(1000)
         self.issue_numbers = itertools.count(1)
         self.counter = itertools.count(1)
@@ -628,6 +630,12 @@ class GitHubFake:
                             "documentation_url": DOCS},
                            {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
 
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Wait until no request is being answered (a slow fault's handler has finished and
+        logged): the fake's state is then final. False if that took longer than ``timeout``."""
+        with self.idle:
+            return self.idle.wait_for(lambda: self.in_flight == 0, timeout)
+
     def calls(self, method: str | None = None, path: str | None = None) -> int:
         with self.lock:
             return sum(1 for r in self.requests
@@ -734,6 +742,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._handle("DELETE")
 
     def _handle(self, method: str) -> None:
+        with self.fake.idle:
+            self.fake.in_flight += 1
+        try:
+            self._answer(method)
+        finally:
+            with self.fake.idle:
+                self.fake.in_flight -= 1
+                self.fake.idle.notify_all()
+
+    def _answer(self, method: str) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         raw_body = self.rfile.read(length) if length else b""
         parts = urlsplit(self.path)

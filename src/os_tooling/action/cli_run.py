@@ -11,6 +11,8 @@ import contextlib
 import io
 from dataclasses import dataclass
 
+from os_tooling.cli.main import run
+from os_tooling.core.escape import one_line
 from os_tooling.report.reporter import Outcome
 
 
@@ -25,9 +27,6 @@ class CliRun:
 
 
 def run_once(argv: list[str]) -> CliRun:
-    from os_tooling.cli.main import run
-    from os_tooling.core.escape import one_line
-
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         _args, outcome = run(argv)

@@ -9,12 +9,15 @@ through a shell.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from os_tooling.action.commit import check_inputs, commit_bump
 from os_tooling.action.inputs import Inputs
 from os_tooling.action.runner import Annotation, Runner
 from os_tooling.adapters.github_event import Event
+from os_tooling.core.escape import json_text
 from os_tooling.errors import UsageError
 
 LEVELS = ("patch", "minor", "major")
@@ -221,8 +224,6 @@ def available_argv(inputs: Inputs, event: Event) -> list[str]:
 
 # -- bump (release PRs) -----------------------------------------------------------------------
 def bump_argv(inputs: Inputs, event: Event) -> list[str]:
-    from os_tooling.action.commit import check_inputs
-
     check_inputs(inputs)  # before anything is written
     base_ref = inputs.get("base-ref") or event.base_sha
     if not base_ref:
@@ -251,8 +252,6 @@ def bump_annotations(data: dict) -> list[Annotation]:
 
 
 def bump_commit(runner: Runner, inputs: Inputs, event: Event, data: dict) -> dict[str, str]:
-    from os_tooling.action.commit import commit_bump
-
     return commit_bump(runner, inputs, event, data)
 
 
@@ -264,9 +263,6 @@ def build_vars_argv(inputs: Inputs, event: Event) -> list[str]:
 
 def build_vars_outputs(data: dict) -> dict[str, str]:
     """``vars``: the Packer var-file (flat JSON object), ready to be written to a file."""
-    import json
-
-    from os_tooling.core.escape import json_text
 
     packer = data.get("vars")
     return {"vars": json_text(json.dumps(packer, ensure_ascii=False))
@@ -286,9 +282,6 @@ def build_matrix_argv(inputs: Inputs, event: Event) -> list[str]:
 
 def build_matrix_outputs(data: dict) -> dict[str, str]:
     """``matrix``: ``{"include": [...]}`` for ``strategy.matrix: ${{ fromJSON(...) }}``."""
-    import json
-
-    from os_tooling.core.escape import json_text
 
     include = data.get("include")
     return {"matrix": json_text(json.dumps({"include": include if isinstance(include, list)

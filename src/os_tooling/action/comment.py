@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from os_tooling.action.runner import Annotation, Runner
+from os_tooling.adapters import github_client as ghc
 from os_tooling.adapters.github_event import Event
-from os_tooling.core.escape import terminal
+from os_tooling.core.escape import md, terminal
+from os_tooling.errors import UsageError
 
 MAX_BODY = 65536  # GitHub's limit for a comment body
 DEFAULT_BOT = "github-actions[bot]"  # who GITHUB_TOKEN writes as; GET /user is refused to it
@@ -92,8 +94,6 @@ def upsert(comments: IssueComments, key: str, body: str) -> Posted:
 
 class _PyGithubComments:
     def __init__(self, client: Any, repo_name: str, number: int):
-        from os_tooling.adapters import github_client as ghc
-
         self._client = client
         self._issue = ghc.open_repo(client, repo_name).get_issue(number)
 
@@ -104,8 +104,6 @@ class _PyGithubComments:
         return self._issue.create_comment(body)
 
     def own_login(self) -> str:
-        from os_tooling.adapters import github_client as ghc
-
         try:
             return self._client.get_user().login
         except Exception as exc:
@@ -128,9 +126,6 @@ def post_comment(runner: Runner, event: Event, key: str, markdown: str, token: s
         return
     repo_name = os.environ.get("GITHUB_REPOSITORY") or \
         ((event.payload.get("repository") or {}).get("full_name") or "")
-
-    from os_tooling.adapters import github_client as ghc
-    from os_tooling.errors import UsageError
 
     body = compose(key, markdown, run_url())
     try:
@@ -162,6 +157,4 @@ def _fall_back(runner: Runner, why: str) -> None:
 
 
 def _md(text: str) -> str:
-    from os_tooling.core.escape import md
-
     return md(text)

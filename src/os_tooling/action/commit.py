@@ -15,6 +15,7 @@ from pathlib import Path
 
 from os_tooling.action.inputs import Inputs
 from os_tooling.action.runner import Annotation, Runner
+from os_tooling.adapters import git
 from os_tooling.adapters.github_event import Event
 from os_tooling.errors import UsageError
 
@@ -57,8 +58,6 @@ def check_inputs(inputs: Inputs) -> None:
 
 
 def _check_branch(branch: str, repo: Path) -> None:
-    from os_tooling.adapters import git
-
     if branch.startswith("-") or git.run(["check-ref-format", "--branch", branch], repo,
                                          check=False).strip() != branch:
         raise UsageError(f"input 'branch': {branch!r} is not a valid branch name")
@@ -67,7 +66,6 @@ def _check_branch(branch: str, repo: Path) -> None:
 def head_branch(inputs: Inputs, event: Event, repo: Path) -> str:
     """The branch to push to: the input ``branch``, else the pull request's head branch, else
     the branch checked out."""
-    from os_tooling.adapters import git
 
     pr = event.pull_request or {}
     branch = inputs.get("branch") or str((pr.get("head") or {}).get("ref") or "")
@@ -82,7 +80,6 @@ def head_branch(inputs: Inputs, event: Event, repo: Path) -> str:
 
 def commit_bump(runner: Runner, inputs: Inputs, event: Event, data: dict) -> dict[str, str]:
     """The step's extra outputs: ``commit`` (the sha, empty when nothing was committed)."""
-    from os_tooling.adapters import git
 
     files = [f for f in data.get("files") or [] if isinstance(f, str) and f]
     if not files or not data.get("written"):

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 
+from os_tooling.action.cli_run import run_once
 from os_tooling.action.commands import COMMANDS, OUTPUTS
+from os_tooling.action.comment import post_comment
 from os_tooling.action.inputs import Inputs
 from os_tooling.action.runner import Annotation, Runner
 from os_tooling.adapters.github_event import read_event
-from os_tooling.core.escape import json_text
+from os_tooling.core.escape import json_text, md
 from os_tooling.errors import ExitCode, UsageError
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE, EXIT_INTERNAL = (ExitCode.OK, ExitCode.FINDING, ExitCode.USAGE,
@@ -38,8 +40,6 @@ def main() -> int:
 
 
 def run(runner: Runner, inputs: Inputs, token: str) -> int:
-    from os_tooling.action.cli_run import run_once
-
     name = inputs.get("command")
     if not name:
         raise UsageError(f"the input 'command' is required (one of: {', '.join(COMMANDS)})")
@@ -80,7 +80,6 @@ def run(runner: Runner, inputs: Inputs, token: str) -> int:
     runner.set_outputs(outputs)
     runner.summary(markdown)
     if spec.comment and inputs.flag("comment"):
-        from os_tooling.action.comment import post_comment
 
         post_comment(runner, event, name, markdown, token)
     elif inputs.flag("comment"):
@@ -90,7 +89,6 @@ def run(runner: Runner, inputs: Inputs, token: str) -> int:
 
 def _failed(runner: Runner, name: str, code: int, err: str) -> int:
     """No JSON report: bad input, unreadable file, a finding told on stderr, internal error."""
-    from os_tooling.core.escape import md
 
     code = EXIT_INTERNAL if code == EXIT_OK else code  # 0 without a report is a bug
     lines = [line for line in err.splitlines() if line.strip()] or [

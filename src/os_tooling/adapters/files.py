@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from pathlib import Path, PurePosixPath
 
 from os_tooling.errors import UsageError
@@ -139,7 +140,6 @@ def replace_text(path: str | Path, text: str, what: str = "file") -> None:
     """Write ``text`` over the file ``path`` atomically (a temporary file in the same folder,
     then a rename), keeping the file's mode; a read-only folder or a full disk is one clear
     UsageError, and the file is left as it was."""
-    import tempfile
 
     p = Path(path)
     tmp = None

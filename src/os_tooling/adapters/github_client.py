@@ -47,9 +47,12 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from os_tooling.errors import UsageError
 
@@ -123,7 +126,6 @@ def upload_url_allowed(settings: ClientSettings, upload_url: str) -> bool:
     """May the token go to this release upload URL? Only to GitHub's own upload host for the
     API in use: ``uploads.github.com`` for api.github.com, the same host for GitHub Enterprise
     Server (``https://HOST/api/uploads``) and for a loopback test server."""
-    from urllib.parse import urlsplit
 
     api, upload = urlsplit(settings.base_url), urlsplit(upload_url)
     if upload.scheme != api.scheme or not upload.hostname:
@@ -135,8 +137,6 @@ def upload_url_allowed(settings: ClientSettings, upload_url: str) -> bool:
 
 
 def _is_loopback_http(url: str) -> bool:
-    from urllib.parse import urlsplit
-
     parts = urlsplit(url)
     return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
 
@@ -158,7 +158,6 @@ def _number(env: Mapping[str, str], name: str, default: float, minimum: float) -
 
 def make_retry(settings: ClientSettings) -> Any:
     """A GithubRetry that also retries 429 and refuses waits longer than ``max_wait``."""
-    import time
 
     from github.GithubRetry import GithubRetry
 
@@ -193,7 +192,6 @@ def quiet_pygithub_logging() -> None:
     """PyGithub puts a StreamHandler at INFO on its "github" logger at import, so every retry
     prints "Request POST ... failed with 403" to stderr: noise around our one-line errors (and
     a stream bound at import time). Our own messages say what failed; keep its warnings only."""
-    import logging
 
     logger = logging.getLogger("github")
     for handler in list(logger.handlers):
@@ -223,8 +221,6 @@ def open_repo(client: Github, full_name: str) -> Repository:
 
 
 def check_repo_name(full_name: str) -> str:
-    import re
-
     if not re.fullmatch(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+", full_name or ""):
         raise UsageError(f"GitHub repository {full_name!r} is not OWNER/NAME")
     return full_name

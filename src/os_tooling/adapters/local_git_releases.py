@@ -8,6 +8,7 @@ would be taken for comments and vanish). Nothing is written into the working tre
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from os_tooling.adapters import git
@@ -34,8 +35,6 @@ class LocalGit:
         return self._ok(["cat-file", "-e", sha])
 
     def _ok(self, args: list[str]) -> bool:
-        import subprocess
-
         return subprocess.run(["git", *args], cwd=self.root, capture_output=True,
                               timeout=git.GIT_TIMEOUT).returncode == 0
 

@@ -1,9 +1,19 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from os_tooling.adapters import git
+from os_tooling.adapters.tooling_sources import tooling_for
+from os_tooling.backends.config import resolve_config
+from os_tooling.backends.trusted_config import resolve_trusted_config
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_store_arguments, report_outcome
 from os_tooling.core.providers import PROVIDERS
+from os_tooling.errors import UsageError
+from os_tooling.report import availability as availability_report
+from os_tooling.report import release_pr as release_pr_report
+from os_tooling.usecases.discover import discover
+from os_tooling.usecases.release_pr import release_pr_availability
 
 HELP = ("list the os-tooling versions whose node images exist for every requested provider, "
         "newest first (exit 1 when none is fully available); with --base-ref, for the releases "
@@ -30,11 +40,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    from os_tooling.backends.config import resolve_config
-    from os_tooling.errors import UsageError
-    from os_tooling.report import availability as report
-    from os_tooling.usecases.discover import discover
-
     if args.base_ref is not None:
         if args.flatcar or args.kubernetes or args.provider:
             raise UsageError("--base-ref takes flatcar, kubernetes and providers from the release "
@@ -50,26 +55,18 @@ def execute(args: argparse.Namespace):
         result = discover(args.flatcar, args.kubernetes, providers, config)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    return report_outcome(EXIT_OK if result.newest is not None else EXIT_FINDING, report, result)
+    return report_outcome(EXIT_OK if result.newest is not None else EXIT_FINDING, availability_report,
+                          result)
 
 
 def _run_release_pr(args: argparse.Namespace):
-    from pathlib import Path
-
-    from os_tooling.adapters import git
-    from os_tooling.backends.trusted_config import resolve_trusted_config
-    from os_tooling.errors import UsageError
-    from os_tooling.report import release_pr as report
-    from os_tooling.usecases.release_pr import release_pr_availability
-
     repo_root = Path(args.repo_root) if args.repo_root else (git.toplevel(".") or Path("."))
     if not repo_root.is_dir() or git.toplevel(repo_root) is None:
         raise UsageError(f"--base-ref needs a git repository, and {str(repo_root)!r} is not one")
     # the image stores of a release PR come from its base revision, never from the PR itself
     config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
-    from os_tooling.adapters.tooling_sources import tooling_for
 
     result = release_pr_availability(repo_root, args.base_ref, config,
                                      tooling_for(args.tooling_repo, config))
     result.notes += notes
-    return report_outcome(EXIT_OK if result.ok else EXIT_FINDING, report, result)
+    return report_outcome(EXIT_OK if result.ok else EXIT_FINDING, release_pr_report, result)

@@ -1,9 +1,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 
-from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_store_arguments, emit
+from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.github_output import write_outputs
+from os_tooling.adapters.releases_reader import ReleasesReadError, github_release_files, local_release_files
+from os_tooling.adapters.tooling_sources import open_tooling
+from os_tooling.backends.config import resolve_config
+from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_store_arguments, emit, print_outcome
+from os_tooling.cli.github_options import add_github_arguments
+from os_tooling.core.escape import json_text
 from os_tooling.core.providers import PROVIDERS
+from os_tooling.core.tooling_source import ToolingLookupError
+from os_tooling.core.versions import Version, VersionError
+from os_tooling.errors import UsageError
+from os_tooling.report import build as report
+from os_tooling.report.reporter import Outcome, failed
+from os_tooling.usecases.build_matrix import build_matrix, directories_for
 
 HELP = ("the node images an os-tooling version needs: one per distinct provider, flatcar and "
         "kubernetes of the live cluster releases, less those that already exist")
@@ -11,8 +25,6 @@ FORMATS = ("text", "json", "markdown", "github")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from os_tooling.cli.github_options import add_github_arguments
-
     releases = parser.add_mutually_exclusive_group(required=True)
     releases.add_argument("--releases", metavar="DIR",
                           help="a checkout of the releases repository (its root)")
@@ -44,14 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    from os_tooling.adapters.releases_reader import ReleasesReadError
-    from os_tooling.backends.config import resolve_config
-    from os_tooling.core.tooling_source import ToolingLookupError
-    from os_tooling.errors import UsageError
-    from os_tooling.report import build as report
-    from os_tooling.report.reporter import Outcome, failed
-    from os_tooling.usecases.build_matrix import build_matrix, directories_for
-
     if args.ref and not args.releases_github:
         raise UsageError("--ref needs --releases-github (a local --releases folder is read as "
                          "it is checked out)")
@@ -69,15 +73,10 @@ def execute(args: argparse.Namespace):
 
 def present(args: argparse.Namespace, outcome) -> None:
     """The report formats as every command; github writes the matrix to $GITHUB_OUTPUT."""
-    from os_tooling.cli.common import print_outcome
 
     if args.format != "github" or outcome.result is None:
         print_outcome(args, outcome)
         return
-    import json
-
-    from os_tooling.adapters.github_output import write_outputs
-    from os_tooling.core.escape import json_text
 
     result = outcome.result
     matrix = json_text(json.dumps({"include": result.to_json()["include"]}, ensure_ascii=False))
@@ -86,11 +85,8 @@ def present(args: argparse.Namespace, outcome) -> None:
 
 
 def _listing(args: argparse.Namespace, directories: list[str]):
-    from os_tooling.adapters.releases_reader import github_release_files, local_release_files
-
     if args.releases is not None:
         return local_release_files(args.releases, directories)
-    from os_tooling.adapters import github_client as ghc
 
     ghc.check_repo_name(args.releases_github)
     settings = ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url)
@@ -102,10 +98,6 @@ def _tooling_version(args: argparse.Namespace, config):
     """``(version, where it came from)``: --tooling, else the newest vX.Y.Z tag of the tooling
     source (--tooling-repo, --image-builder-repo or the config's imageBuilderRepo, else the git
     repository around the current directory)."""
-    from os_tooling.adapters import github_client as ghc
-    from os_tooling.adapters.tooling_sources import open_tooling
-    from os_tooling.core.versions import Version, VersionError
-    from os_tooling.errors import UsageError
 
     if args.tooling:
         try:

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 
+from os_tooling.adapters.files import read_text
+from os_tooling.adapters.github_output import write_outputs
 from os_tooling.cli.common import (
     EXIT_FINDING,
     EXIT_OK,
@@ -10,8 +13,18 @@ from os_tooling.cli.common import (
     emit,
     emit_error,
     emit_json,
+    print_outcome,
 )
+from os_tooling.cli.describe import Missing, load, open_source, parse_version
+from os_tooling.cli.github_options import add_github_arguments
+from os_tooling.cli.manifest_path import default_manifest
+from os_tooling.core.build_inputs import BuildInputsError, build_vars
+from os_tooling.core.manifest import parse_manifest
 from os_tooling.core.providers import PROVIDERS
+from os_tooling.core.tooling_source import ToolingLookupError
+from os_tooling.errors import UsageError
+from os_tooling.report import build as report
+from os_tooling.report.reporter import Outcome, failed
 
 HELP = ("the build inputs of one provider from the tooling manifest (working tree, or the "
         "release at tag v<VERSION>): Packer var-file, environment lines or step outputs")
@@ -19,8 +32,6 @@ FORMATS = ("text", "json", "markdown", "packer", "env", "github")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from os_tooling.cli.github_options import add_github_arguments
-
     parser.add_argument("--provider", required=True, choices=list(PROVIDERS),
                         help="the provider whose image is built")
     parser.add_argument("--version", metavar="VERSION",
@@ -45,11 +56,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    from os_tooling.cli.describe import Missing
-    from os_tooling.core.build_inputs import BuildInputsError, build_vars
-    from os_tooling.report import build as report
-    from os_tooling.report.reporter import Outcome, failed
-
     try:
         manifest, version, tag, label = _load(args)
     except Missing as exc:
@@ -64,7 +70,6 @@ def execute(args: argparse.Namespace):
 
 def present(args: argparse.Namespace, outcome) -> None:
     """The report formats as every command; packer, env and github from the same result."""
-    from os_tooling.cli.common import print_outcome
 
     if args.format in ("text", "json", "markdown") or outcome.result is None:
         print_outcome(args, outcome)
@@ -75,7 +80,6 @@ def present(args: argparse.Namespace, outcome) -> None:
     elif args.format == "env":
         emit(env_lines(result.env()))
     else:  # github
-        from os_tooling.adapters.github_output import write_outputs
 
         pairs = result.env()
         write_outputs(dict(pairs))
@@ -86,14 +90,12 @@ def present(args: argparse.Namespace, outcome) -> None:
 
 def env_lines(pairs: list[tuple[str, str]]) -> str:
     """``NAME=value`` lines a shell can ``source`` or ``eval``: every value quoted as needed."""
-    import shlex
 
     return "\n".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
 
 
 def _load(args: argparse.Namespace):
     """``(manifest, os-tooling version or None, tag or None, where it came from)``."""
-    from os_tooling.errors import UsageError
 
     if args.version is None:
         for option, value in (("--tooling-repo", args.tooling_repo),
@@ -102,7 +104,6 @@ def _load(args: argparse.Namespace):
             if value:
                 raise UsageError(f"{option} needs --version (without it the working-tree "
                                  "manifest is read)")
-        from os_tooling.cli.manifest_path import default_manifest
 
         file = args.manifest or default_manifest()
         return _working_tree(file), None, None, file
@@ -110,10 +111,6 @@ def _load(args: argparse.Namespace):
 
 
 def _working_tree(file: str):
-    from os_tooling.adapters.files import read_text
-    from os_tooling.cli.describe import Missing
-    from os_tooling.core.manifest import parse_manifest
-
     report = parse_manifest(read_text(file, "manifest"), file)
     if report.manifest is None:
         first = report.errors[0]
@@ -124,10 +121,6 @@ def _working_tree(file: str):
 
 
 def _at_tag(args: argparse.Namespace):
-    from os_tooling.cli.describe import Missing, load, open_source, parse_version
-    from os_tooling.core.tooling_source import ToolingLookupError
-    from os_tooling.errors import UsageError
-
     version = parse_version(args.version, args.tag_prefix)
     source = open_source(args)
     try:

@@ -1,8 +1,29 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from os_tooling.adapters import git
+from os_tooling.adapters.files import read_text, replace_text, repository_root
+from os_tooling.adapters.tooling_sources import NO_TOOLING_SOURCE, tooling_for
+from os_tooling.backends import make_store
+from os_tooling.backends.config import resolve_config
+from os_tooling.backends.trusted_config import resolve_trusted_config
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_store_arguments, report_outcome
+from os_tooling.core.availability import rank
+from os_tooling.core.cr_edit import EditError, set_component_version
+from os_tooling.core.naming import ImageRef
+from os_tooling.core.policy import PlanOptions, plan
+from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, parse_release
+from os_tooling.core.statuses import ImageStatus
+from os_tooling.core.versions import Version, VersionError
+from os_tooling.errors import UsageError
+from os_tooling.report import bump as report
+from os_tooling.report.release import diff_lines
+from os_tooling.report.reporter import Outcome, Reporter
+from os_tooling.usecases.discover import discover
+from os_tooling.usecases.gate_requests import RequestsLoader, binaries_of, binary_refusal
+from os_tooling.usecases.release_pr import BumpRequest, bump_added_releases
 
 HELP = ("set the os-tooling component of a Release CR (only the version string changes), "
         "refusing a version whose node image does not exist or whose binaries break a binary "
@@ -36,8 +57,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    from os_tooling.errors import UsageError
-
     if args.base_ref is not None and args.file is not None:
         raise UsageError("give either RELEASE_FILE or --base-ref, not both")
     if args.base_ref is not None:
@@ -50,15 +69,6 @@ def execute(args: argparse.Namespace):
 
 
 def _run_release_pr(args: argparse.Namespace):
-    from pathlib import Path
-
-    from os_tooling.adapters import git
-    from os_tooling.backends.trusted_config import resolve_trusted_config
-    from os_tooling.core.versions import Version, VersionError
-    from os_tooling.errors import UsageError
-    from os_tooling.report import bump as report
-    from os_tooling.usecases.release_pr import BumpRequest, bump_added_releases
-
     if args.repo_root is not None:
         repo_root = Path(args.repo_root)
         if not repo_root.is_dir():
@@ -75,7 +85,6 @@ def _run_release_pr(args: argparse.Namespace):
             raise UsageError(f"--to-tooling: {exc}") from None
     # the image stores of a release PR come from its base revision, never from the PR itself
     config, notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
-    from os_tooling.adapters.tooling_sources import tooling_for
 
     tooling = tooling_for(args.tooling_repo, config)
     request = BumpRequest(repo_root, args.base_ref, config, target, args.force, args.dry_run,
@@ -88,16 +97,6 @@ def _run_release_pr(args: argparse.Namespace):
 
 
 def _run_file(args: argparse.Namespace):
-    from os_tooling.adapters.files import read_text, replace_text
-    from os_tooling.backends import make_store
-    from os_tooling.backends.config import resolve_config
-    from os_tooling.core.cr_edit import EditError, set_component_version
-    from os_tooling.core.naming import ImageRef
-    from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, parse_release
-    from os_tooling.core.statuses import ImageStatus
-    from os_tooling.core.versions import Version, VersionError
-    from os_tooling.errors import UsageError
-
     text = read_text(args.file, "release file")
     release = parse_release(text, args.file)
     if release.kind != GATEABLE or release.image is None:
@@ -111,8 +110,6 @@ def _run_file(args: argparse.Namespace):
 
     refuse = _requests_rule(release, args.file, args.tooling_repo, config)
     if args.latest:
-        from os_tooling.core.availability import rank
-        from os_tooling.usecases.discover import discover
 
         rows = [row for row in rank(discover(image.flatcar, image.kubernetes, [provider],
                                              config).versions) if row.available]
@@ -157,14 +154,11 @@ def _run_file(args: argparse.Namespace):
 
     binaries = []  # the binary changes, when a tooling checkout can tell
     if args.tooling_repo:
-        from os_tooling.adapters.tooling_sources import tooling_for
 
         binaries = _binary_changes(tooling_for(args.tooling_repo, config), current, target.core)
     result = {"file": args.file, "provider": provider, "from": old, "to": target.core,
               "image": ref.name, "image_exists": exists, "changed": changed,
               "written": changed and not args.dry_run, "binary_changes": binaries}
-    from os_tooling.report import bump as report
-    from os_tooling.report.reporter import Outcome
 
     return Outcome(EXIT_OK, result, report.FILE_REPORTER)
 
@@ -172,11 +166,6 @@ def _run_file(args: argparse.Namespace):
 def _requests_rule(release, file: str, tooling_repo: str | None, config):
     """Why the release at ``file`` may not take a version: a binary request of its
     ``requests.yaml`` (next to the release directories) that the version's binaries break."""
-    from pathlib import Path
-
-    from os_tooling.adapters.files import repository_root
-    from os_tooling.adapters.tooling_sources import NO_TOOLING_SOURCE, tooling_for
-    from os_tooling.usecases.gate_requests import RequestsLoader, binaries_of, binary_refusal
 
     path = Path(file).resolve()
     top = repository_root(path.parent)  # the git repository; else the folder of the layout
@@ -190,9 +179,6 @@ def _requests_rule(release, file: str, tooling_repo: str | None, config):
 
 def _binary_changes(source, old: str, new: str) -> list[str]:
     """diff lines for the release notes: the binaries that changed between two versions."""
-    from os_tooling.core.policy import PlanOptions, plan
-    from os_tooling.core.versions import Version
-    from os_tooling.report.release import diff_lines
 
     before, after = Version.try_parse(old), Version.parse(new)
     if before is None:
@@ -207,7 +193,6 @@ def _binary_changes(source, old: str, new: str) -> list[str]:
 def _fail(args: argparse.Namespace, message: str):
     """A refused bump of one file: the JSON report says why; text and Markdown print nothing
     but the line on stderr."""
-    from os_tooling.report.reporter import Outcome, Reporter
 
     return Outcome(EXIT_FINDING, {"file": args.file, "changed": False, "error": message},
                    Reporter(json=dict), [message])

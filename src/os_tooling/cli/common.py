@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
+from os_tooling.core.escape import json_text, one_line, terminal
+from os_tooling.core.versions import check_tag_prefix
 from os_tooling.errors import ExitCode
-from os_tooling.report.reporter import FORMATS
+from os_tooling.report.reporter import FORMATS, Outcome, Reporter
 
 EXIT_OK, EXIT_FINDING, EXIT_USAGE = ExitCode.OK, ExitCode.FINDING, ExitCode.USAGE
 
@@ -19,23 +22,17 @@ def add_format(parser: argparse.ArgumentParser) -> None:
 def emit(text: str) -> None:
     """Print a report. The last guard: no raw control character of any input gets through
     (reports escape each untrusted value themselves, see os_tooling.core.escape)."""
-    from os_tooling.core.escape import terminal
 
     text = terminal(text)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 def emit_json(data: object) -> None:
-    import json
-
-    from os_tooling.core.escape import json_text
-
     emit(json_text(json.dumps(data, indent=2, ensure_ascii=False)))
 
 
 def emit_error(command: str, message: object) -> None:
     """One line on stderr, ``os-tooling COMMAND: MESSAGE``, whatever the message carries."""
-    from os_tooling.core.escape import one_line
 
     print(f"os-tooling {command}: {one_line(message)}", file=sys.stderr)
 
@@ -52,14 +49,12 @@ def print_outcome(args: argparse.Namespace, outcome) -> None:
 
 def report_outcome(code: int, module: object, result: object):
     """An Outcome shown by a report module's ``text`` / ``markdown`` / ``to_json``."""
-    from os_tooling.report.reporter import Outcome, Reporter
 
     return Outcome(code, result, Reporter.of(module))
 
 
 def tag_prefix(value: str) -> str:
     """argparse type of ``--tag-prefix``: refused before it can reach git as an option."""
-    from os_tooling.core.versions import check_tag_prefix
 
     try:
         return check_tag_prefix(value)

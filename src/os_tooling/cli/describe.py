@@ -2,14 +2,21 @@ from __future__ import annotations
 
 import argparse
 
+from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.tooling_sources import open_tooling
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_image_builder_repo, add_tag_prefix
+from os_tooling.cli.github_options import add_github_arguments
+from os_tooling.core.tooling_source import ToolingLookupError
+from os_tooling.core.versions import Version, VersionError
+from os_tooling.errors import UsageError
+from os_tooling.report import release as report
+from os_tooling.report.reporter import Outcome, failed
 
 HELP = "list the binaries of an os-tooling version (from the manifest at its tag)"
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """Where versions live: a local git tooling repo (default) or a GitHub repository."""
-    from os_tooling.cli.github_options import add_github_arguments
 
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--tooling-repo", metavar="PATH",
@@ -35,9 +42,6 @@ def open_source(args: argparse.Namespace):
     """The tooling source the options name: ``--image-builder-repo`` (the release asset with
     ``--from-asset``), else ``--tooling-repo``, else the git repository around the current
     directory."""
-    from os_tooling.adapters import github_client as ghc
-    from os_tooling.adapters.tooling_sources import open_tooling
-    from os_tooling.errors import UsageError
 
     if args.from_asset and not args.github_repo:
         raise UsageError("--from-asset needs --image-builder-repo")
@@ -51,9 +55,6 @@ def open_source(args: argparse.Namespace):
 
 
 def parse_version(text: str, prefix: str):
-    from os_tooling.core.versions import Version, VersionError
-    from os_tooling.errors import UsageError
-
     try:
         return Version.parse(text.removeprefix(prefix) if prefix else text)
     except VersionError as exc:
@@ -67,7 +68,6 @@ class Missing(Exception):
 def load(source, version):
     """The manifest of ``version``; raises Missing with a clear line (a setup problem, such as
     a bad token, stays a UsageError: exit 2)."""
-    from os_tooling.core.tooling_source import ToolingLookupError
 
     try:
         if not source.has_version(version):
@@ -83,9 +83,6 @@ def load(source, version):
 
 
 def execute(args: argparse.Namespace):
-    from os_tooling.report import release as report
-    from os_tooling.report.reporter import Outcome, failed
-
     version = parse_version(args.version, args.tag_prefix)
     source = open_source(args)
     try:

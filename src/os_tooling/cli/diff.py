@@ -3,25 +3,22 @@ from __future__ import annotations
 import argparse
 
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK
+from os_tooling.cli.describe import Missing, add_source_arguments, load, open_source, parse_version
+from os_tooling.core.policy import PlanOptions, plan
+from os_tooling.report import release as report
+from os_tooling.report.reporter import Outcome, failed
 
 HELP = ("binary changes between two os-tooling versions, one line each, ready for cluster "
         "release notes")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from os_tooling.cli.describe import add_source_arguments
-
     parser.add_argument("old", metavar="FROM", help="os-tooling version, e.g. 1.31.0")
     parser.add_argument("new", metavar="TO", help="os-tooling version, e.g. 1.33.1")
     add_source_arguments(parser)
 
 
 def execute(args: argparse.Namespace):
-    from os_tooling.cli.describe import Missing, load, open_source, parse_version
-    from os_tooling.core.policy import PlanOptions, plan
-    from os_tooling.report import release as report
-    from os_tooling.report.reporter import Outcome, failed
-
     old = parse_version(args.old, args.tag_prefix)
     new = parse_version(args.new, args.tag_prefix)
     source = open_source(args)

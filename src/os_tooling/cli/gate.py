@@ -1,8 +1,28 @@
 from __future__ import annotations
 
 import argparse
+import os
+from dataclasses import replace
+from pathlib import Path
 
+from os_tooling.adapters import git
+from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.base_files import (
+    has_commit,
+    published_from_git,
+    published_from_pull,
+    relative_in_repo,
+    top_prefix,
+)
+from os_tooling.adapters.changed_files import pull_release_files, read_pull_file, release_changes
+from os_tooling.adapters.tooling_sources import tooling_for
+from os_tooling.backends.trusted_config import resolve_trusted_config
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_store_arguments, report_outcome
+from os_tooling.cli.github_options import add_github_arguments
+from os_tooling.errors import UsageError
+from os_tooling.report import gate as report
+from os_tooling.usecases.gate import GateInput, GateOptions, run_gate
+from os_tooling.usecases.gate_requests import GitHubRevision, GitRevision, RequestsLoader
 
 HELP = ("gate Release CRs: their node images must exist, os-tooling must be a release, a "
         "patch or minor release must not raise a major, an active release meets the requests "
@@ -32,7 +52,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="also gate the release files of this pull request (GitHub API)")
     parser.add_argument("--pr-repo", metavar="OWNER/NAME",
                         help="repository of --pr (default: $GITHUB_REPOSITORY)")
-    from os_tooling.cli.github_options import add_github_arguments
 
     add_github_arguments(parser)
     parser.add_argument("--no-tooling-checks", action="store_true",
@@ -44,15 +63,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    from pathlib import Path
-
-    from os_tooling.adapters import git
-    from os_tooling.adapters.changed_files import release_changes
-    from os_tooling.backends.trusted_config import resolve_trusted_config
-    from os_tooling.errors import UsageError
-    from os_tooling.report import gate as report
-    from os_tooling.usecases.gate import GateInput, GateOptions, run_gate
-
     if not args.files and not args.base_ref and args.pr is None:
         raise UsageError("nothing to gate: give release files, --base-ref REF for the release "
                          "files changed since REF, or --pr NUMBER")
@@ -67,7 +77,6 @@ def execute(args: argparse.Namespace):
     config, config_notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
 
     options = GateOptions(config, repo_root=repo_root, allow_unchecked=args.no_tooling_checks)
-    from os_tooling.adapters.tooling_sources import tooling_for
 
     options.tooling = tooling_for(args.tooling_repo, config,
                                   image_builder_repo=args.image_builder_repo,
@@ -105,20 +114,12 @@ def execute(args: argparse.Namespace):
 
 
 def _github_settings(args: argparse.Namespace):
-    from os_tooling.adapters import github_client as ghc
-
     return ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url)
 
 
 def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> list:
     """The release files of ``--pr``: names from the GitHub API, text from the local checkout
     when it holds the PR's version of the file, else from the API at the PR's head commit."""
-    import os
-
-    from os_tooling.adapters import github_client as ghc
-    from os_tooling.adapters.changed_files import pull_release_files, read_pull_file
-    from os_tooling.errors import UsageError
-    from os_tooling.usecases.gate import GateInput
 
     full_name = args.pr_repo or os.environ.get("GITHUB_REPOSITORY", "")
     if not full_name:
@@ -133,7 +134,6 @@ def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> 
         options.notes.append(f"pull request #{args.pr} of {full_name} changes no release file")
     elif files and options.requests is None:  # --base-ref, when given, says where the base is
         options.requests = _pull_requests_loader(repo, full_name, args.pr, files[0], repo_root)
-    from os_tooling.adapters.base_files import has_commit, published_from_pull
 
     inputs = []
     local_base: dict[str, bool] = {}
@@ -152,9 +152,6 @@ def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> 
 
 def _with_published(inputs: list, repo_root, base_commit: str) -> list:
     """Each input inside the repository that exists at the base commit is published."""
-    from dataclasses import replace
-
-    from os_tooling.adapters.base_files import published_from_git, relative_in_repo, top_prefix
 
     prefix = top_prefix(repo_root)
     out = []
@@ -167,7 +164,6 @@ def _with_published(inputs: list, repo_root, base_commit: str) -> list:
 
 def _requests_loader(repo_root, base_commit: str, base_ref: str):
     """requests.yaml of the working tree (the change) and of the base revision: both apply."""
-    from os_tooling.usecases.gate_requests import GitRevision, RequestsLoader
 
     return RequestsLoader(repo_root, base=GitRevision(repo_root, base_commit, base_ref))
 
@@ -175,8 +171,6 @@ def _requests_loader(repo_root, base_commit: str, base_ref: str):
 def _pull_requests_loader(repo, full_name: str, number: int, file, repo_root):
     """requests.yaml of the pull request's head and of its base, each from the local repository
     when it has that commit, else through the API: both apply."""
-    from os_tooling.adapters.base_files import has_commit
-    from os_tooling.usecases.gate_requests import GitHubRevision, GitRevision, RequestsLoader
 
     def revision(sha: str, label: str):
         if not sha:

@@ -2,8 +2,13 @@ from __future__ import annotations
 
 import argparse
 
+from os_tooling.backends.config import load_config
 from os_tooling.cli.common import EXIT_OK, add_format
+from os_tooling.core.escape import md_code, plain
+from os_tooling.core.naming import ImageNameError, image_name
 from os_tooling.core.providers import PROVIDERS
+from os_tooling.errors import UsageError
+from os_tooling.report.reporter import Outcome, Reporter
 
 HELP = "print the node image name for flatcar, kubernetes and os-tooling versions"
 
@@ -22,14 +27,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    from os_tooling.core.naming import ImageNameError, image_name
-    from os_tooling.errors import UsageError
-
     suffix = args.suffix
     if suffix is None:
         suffix = ""
         if args.config:
-            from os_tooling.backends.config import load_config
 
             if not args.provider:
                 raise UsageError("--config needs --provider: the suffix is configured per provider")
@@ -38,8 +39,6 @@ def execute(args: argparse.Namespace):
         name = image_name(args.flatcar, args.kubernetes, args.tooling, suffix=suffix)
     except ImageNameError as exc:
         raise UsageError(str(exc)) from None
-    from os_tooling.core.escape import md_code, plain
-    from os_tooling.report.reporter import Outcome, Reporter
 
     data = {"image": name, "flatcar": args.flatcar, "kubernetes": args.kubernetes,
             "tooling": args.tooling, "provider": args.provider}

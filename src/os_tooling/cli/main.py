@@ -1,8 +1,9 @@
 """The ``os-tooling`` command line: parse arguments, dispatch, map outcomes to exit codes.
 
-Start-up matters (the pre-commit hook and every PR pay it): this module and the command
-modules import only the standard library at load time; each command imports what it needs
-when it runs.
+Start-up matters (the pre-commit hook and every PR pay it): this module imports only the
+standard library at load time, and a run imports the one command module it runs (each command
+module imports its use case and reports at its top); ``--help`` and a mistyped command import
+them all.
 """
 
 from __future__ import annotations
@@ -36,7 +37,17 @@ _EXTRA_OF_MODULE = {name: "cloud" for name in ("boto3", "botocore", "s3transfer"
 _EXTRA_OF_MODULE["github_action_utils"] = "action"
 
 
-def build_parser():
+def _chosen_command(argv: list[str] | None) -> str | None:
+    """The subcommand ``argv`` runs (the first word that is not an option), when it is one."""
+    if argv is None:
+        return None
+    word = next((a for a in argv if not a.startswith("-")), None)
+    return word if word in COMMANDS else None
+
+
+def build_parser(argv: list[str] | None = None):
+    """The parser; given ``argv``, only its command's options are built (and its module
+    imported), the other commands are names that argparse lists and refuses nothing for."""
     import argparse
     import importlib
 
@@ -49,7 +60,11 @@ def build_parser():
     parser.add_argument("--version", action="version", version=f"os-tooling {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    chosen = _chosen_command(argv)
     for name, module_name in COMMANDS.items():
+        if chosen is not None and name != chosen:
+            sub.add_parser(name)  # never parsed: argv runs another command
+            continue
         module = importlib.import_module(module_name)
         command = sub.add_parser(name, help=module.HELP, description=module.HELP)
         module.add_arguments(command)
@@ -61,7 +76,7 @@ def build_parser():
 def parse(argv: list[str]):
     """The parsed arguments, or the exit code when argparse has answered itself (--help,
     --version, a usage error: printed on stdout or stderr already)."""
-    parser = build_parser()
+    parser = build_parser(argv)
     try:
         return parser.parse_args(argv)
     except SystemExit as exc:

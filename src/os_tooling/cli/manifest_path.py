@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from os_tooling.adapters import git
+
 DEFAULT_MANIFEST = "os-tooling.yaml"
 
 
 def default_manifest() -> str:
     if Path(DEFAULT_MANIFEST).is_file():
         return DEFAULT_MANIFEST
-    from os_tooling.adapters import git
 
     root = git.toplevel(".")
     return str(root / DEFAULT_MANIFEST) if root else DEFAULT_MANIFEST

@@ -1,8 +1,19 @@
 from __future__ import annotations
 
 import argparse
+from functools import partial
+from pathlib import Path
 
+from os_tooling.adapters import git
+from os_tooling.adapters.files import read_text
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_level_arguments, report_outcome
+from os_tooling.cli.manifest_path import default_manifest
+from os_tooling.core.levels import Level
+from os_tooling.core.policy import DeclaredLevel, PlanOptions, levels_from_commits, levels_from_labels
+from os_tooling.core.versions import Version, VersionError
+from os_tooling.errors import UsageError
+from os_tooling.report import plan as report
+from os_tooling.usecases.plan import ChangedFiles, plan_texts
 
 HELP = "say which semver level a manifest change is and which os-tooling version it releases"
 
@@ -25,19 +36,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    from functools import partial
-    from pathlib import Path
-
-    from os_tooling.adapters import git
-    from os_tooling.adapters.files import read_text
-    from os_tooling.cli.manifest_path import default_manifest
-    from os_tooling.core.levels import Level
-    from os_tooling.core.policy import DeclaredLevel, PlanOptions, levels_from_commits, levels_from_labels
-    from os_tooling.core.versions import Version, VersionError
-    from os_tooling.errors import UsageError
-    from os_tooling.report import plan as report
-    from os_tooling.usecases.plan import ChangedFiles, plan_texts
-
     head_path = args.head or args.manifest or default_manifest()
     head_text = read_text(head_path, "manifest")
     repo = git.toplevel(Path(head_path).resolve().parent)
@@ -93,7 +91,6 @@ def execute(args: argparse.Namespace):
 def _changed_since(repo, base_ref: str) -> tuple[list[str], bool]:
     """The files the change brings since ``base_ref`` (like the PR's diff); asked only when
     a manifest has policy.imageInputs."""
-    from os_tooling.adapters import git
 
     return git.changed_files(repo, base_ref), True
 

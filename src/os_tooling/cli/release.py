@@ -1,16 +1,31 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
+from pathlib import Path
 
-from os_tooling.cli.common import EXIT_OK, add_format, add_level_arguments
+from os_tooling.adapters import git
+from os_tooling.adapters import github_client as ghc
+from os_tooling.adapters.github_releases import GitHubReleases
+from os_tooling.adapters.local_git_releases import LocalGit
+from os_tooling.cli.common import EXIT_OK, add_format, add_level_arguments, emit, print_outcome
+from os_tooling.cli.github_options import add_github_arguments
+from os_tooling.core.escape import terminal
+from os_tooling.core.levels import Level
+from os_tooling.core.release_notes import payload_bytes
+from os_tooling.core.versions import Version, VersionError
+from os_tooling.errors import UsageError
+from os_tooling.report import release as report
+from os_tooling.report.reporter import Outcome, Reporter, failed
+from os_tooling.usecases import release_branch as branch
+from os_tooling.usecases.release import ReleaseFailed, ReleaseOptions, release
 
 HELP = ("on merge: tag the next os-tooling version at HEAD and publish its release notes "
         "(GitHub, or --local)")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from os_tooling.cli.github_options import add_github_arguments
-
     parser.add_argument("--local", action="store_true",
                         help="release in the local git repository only: an annotated tag whose "
                              "message is the notes; notes to --notes-file or stdout")
@@ -43,17 +58,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    import os
-
-    from os_tooling.adapters import git
-    from os_tooling.adapters.local_git_releases import LocalGit
-    from os_tooling.core.levels import Level
-    from os_tooling.core.versions import Version, VersionError
-    from os_tooling.errors import UsageError
-    from os_tooling.report.reporter import Outcome, failed
-    from os_tooling.usecases import release_branch as branch
-    from os_tooling.usecases.release import ReleaseFailed, ReleaseOptions, release
-
     root = git.toplevel(args.repo_root or ".")
     if root is None:
         raise UsageError(f"{args.repo_root or 'the current directory'!r} is not in a git repository")
@@ -87,10 +91,9 @@ def execute(args: argparse.Namespace):
     except ReleaseFailed as exc:
         return failed(exc.exit_code, f"error: {exc}")
 
-    if result.notes and "--notes-file" in outputs:
-        _write(outputs["--notes-file"], result.notes.encode("utf-8"))
+    if result.release_notes and "--notes-file" in outputs:
+        _write(outputs["--notes-file"], result.release_notes.encode("utf-8"))
     if result.payload is not None and "--payload-file" in outputs:
-        from os_tooling.core.release_notes import payload_bytes
 
         _write(outputs["--payload-file"], payload_bytes(result.payload))
     notes_file = str(outputs["--notes-file"]) if "--notes-file" in outputs else None
@@ -98,14 +101,11 @@ def execute(args: argparse.Namespace):
 
 
 def _reporter(notes_file: str | None):
-    from os_tooling.report import release as report
-    from os_tooling.report.reporter import Reporter
-
     def to_json(result) -> dict:
         return {**result.to_dict(), "notes_file": notes_file}
 
     def text(result) -> str:
-        dry_run_notes = f"\n\n{result.notes}" if result.dry_run and result.notes else ""
+        dry_run_notes = f"\n\n{result.release_notes}" if result.dry_run and result.release_notes else ""
         return report.release_text(result) + dry_run_notes
 
     return Reporter(text=text, markdown=report.release_markdown, json=to_json)
@@ -114,28 +114,17 @@ def _reporter(notes_file: str | None):
 def present(args: argparse.Namespace, outcome) -> None:
     """``--local`` without ``--notes-file``: stdout carries the notes (for a pipe), the summary
     goes to stderr. Otherwise as every command."""
-    import sys
-
-    from os_tooling.cli.common import emit, print_outcome
-    from os_tooling.core.escape import terminal
-    from os_tooling.report import release as report
 
     result = outcome.result
     if (args.format == "text" and args.local and not args.notes_file and result is not None
-            and result.notes):
+            and result.release_notes):
         print(terminal(report.release_text(result)), file=sys.stderr)
-        emit(result.notes)
+        emit(result.release_notes)
         return
     print_outcome(args, outcome)
 
 
 def _github_backend(args: argparse.Namespace):
-    import os
-
-    from os_tooling.adapters import github_client as ghc
-    from os_tooling.adapters.github_releases import GitHubReleases
-    from os_tooling.errors import UsageError
-
     full_name = args.github_repo or os.environ.get("GITHUB_REPOSITORY")
     if not full_name:
         raise UsageError("which GitHub repository? pass --github-repo OWNER/NAME (or set "
@@ -157,10 +146,6 @@ def _server_from_api(api_url: str) -> str:
 
 
 def _manifest_path(root, manifest: str | None) -> str:
-    from pathlib import Path
-
-    from os_tooling.adapters import git
-
     if not manifest:
         return "os-tooling.yaml"
     path = Path(manifest)
@@ -171,9 +156,6 @@ def _manifest_path(root, manifest: str | None) -> str:
 
 def _outside(root, value: str, option: str):
     """An output path, refused when inside the working tree (it would dirty what we tag)."""
-    from pathlib import Path
-
-    from os_tooling.errors import UsageError
 
     path = Path(value).expanduser().resolve()
     if path == root.resolve() or root.resolve() in path.parents:
@@ -185,8 +167,6 @@ def _outside(root, value: str, option: str):
 
 
 def _write(path, data: bytes) -> None:
-    from os_tooling.errors import UsageError
-
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)

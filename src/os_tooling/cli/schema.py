@@ -1,8 +1,11 @@
 from __future__ import annotations
 
 import argparse
+import json
 
 from os_tooling.cli.common import EXIT_OK, add_format
+from os_tooling.report.reporter import Outcome, Reporter
+from os_tooling.schema import manifest_schema_text
 
 HELP = "print the JSON Schema of the tooling manifest"
 
@@ -12,11 +15,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    import json
-
-    from os_tooling.report.reporter import Outcome, Reporter
-    from os_tooling.schema import manifest_schema_text
-
     # text and json print the schema as it ships (its file is indented as --format json
     # indents); markdown puts it in a code block
     reporter = Reporter(text=str, markdown=lambda text: f"```json\n{text.rstrip()}\n```",

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
+from os_tooling.adapters import git
+from os_tooling.adapters.files import read_text
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, report_outcome
+from os_tooling.cli.manifest_path import default_manifest
+from os_tooling.core.manifest import check_against_repository, parse_manifest
+from os_tooling.report import validate as report
 
 HELP = "validate tooling manifests: schema and the rules of the manifest (exit 1 on findings)"
 
@@ -18,11 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def execute(args: argparse.Namespace):
-    from os_tooling.adapters.files import read_text
-    from os_tooling.cli.manifest_path import default_manifest
-    from os_tooling.core.manifest import check_against_repository, parse_manifest
-    from os_tooling.report import validate as report
-
     files = list(args.files) + ([args.manifest] if args.manifest else [])
     if not files:
         files = [default_manifest()]
@@ -38,9 +39,6 @@ def execute(args: argparse.Namespace):
 
 def _repository_files(manifest: str, listed: dict[str, list[str]]) -> list[str] | None:
     """The files git tracks in the repository around ``manifest``; None outside git."""
-    from pathlib import Path
-
-    from os_tooling.adapters import git
 
     root = git.toplevel(Path(manifest).resolve().parent)
     if root is None:

@@ -21,6 +21,7 @@ only for a release that is gated: real vintage releases list ``kubernetes`` twic
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import PurePath, PurePosixPath
@@ -278,7 +279,6 @@ def _check_gateable(doc: yamldoc.Document, release: ReleaseCR, names: set[str]) 
     if OS_TOOLING not in names:
         # flatcar without os-tooling or flatcar-variant in a current release: most likely a typo,
         # and skipping it would also hide the policy of the next release
-        import difflib
 
         close = difflib.get_close_matches(OS_TOOLING, sorted(names), n=1, cutoff=0.75)
         hint = f" (is {close[0]!r} meant to be it?)" if close else ""

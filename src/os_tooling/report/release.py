@@ -42,9 +42,9 @@ def release_text(result: ReleaseResult) -> str:
 
 
 def release_markdown(result: ReleaseResult) -> str:
-    if result.notes and result.outcome in ("released", "repaired", "already-released", "dry-run"):
+    if result.release_notes and result.outcome in ("released", "repaired", "already-released", "dry-run"):
         prefix = "> Dry run: nothing was tagged or published.\n\n" if result.dry_run else ""
-        return prefix + result.notes
+        return prefix + result.release_notes
     return f"### os-tooling release\n\n{md(headline(result))}" + "".join(
         f"\n\n> {md(m)}" for m in result.messages)
 

@@ -13,6 +13,7 @@ text and Markdown, ``json_text`` for JSON), so whatever prints it prints nothing
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,9 +47,6 @@ def _markdown(reporter: Reporter, result: Any) -> str | None:
 
 
 def _json(reporter: Reporter, result: Any) -> str | None:
-    import json
-
-
     if reporter.json is None:
         return None
     return json_text(json.dumps(reporter.json(result), indent=2, ensure_ascii=False))
@@ -78,7 +76,6 @@ class Outcome:
 
     def data(self) -> Any:
         """The JSON report as plain JSON values (what ``--format json`` prints, parsed)."""
-        import json
 
         if not self.has_report:
             return None

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -325,8 +325,6 @@ def _mark(cr: ReleaseCR, outcome: Outcome) -> tuple[int | None, int | None]:
 
 
 def _with_origin(outcome: Outcome, origin: str) -> Outcome:
-    from dataclasses import replace
-
     return replace(outcome, origin=origin) if origin else outcome
 
 

@@ -74,7 +74,7 @@ class ReleaseResult:
     previous_tag: str | None = None
     level: Level = Level.NONE
     release_url: str | None = None
-    notes: str = ""
+    release_notes: str = ""  # the Markdown of the GitHub release (and the tag message)
     payload: dict | None = None
     changes: list = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
@@ -109,7 +109,8 @@ class ReleaseResult:
             "backend": self.backend,
             "changes": [c.to_dict() for c in self.changes],
             "messages": list(self.messages),
-            "notes": self.notes,
+            "release_notes": self.release_notes,
+            "notes": self.release_notes,  # deprecated spelling of release_notes, until 0.3
             "asset": self.payload,
         }
 
@@ -123,7 +124,7 @@ class _Draft:
     previous: TagRef | None
     level: Level
     changes: list
-    notes: str
+    release_notes: str
     payload: dict
 
 
@@ -180,7 +181,7 @@ class Releaser:
                     f"dry run: would tag {draft.tag} at {head[:12]} and publish its release "
                     f"with {ASSET_NAME}; nothing was changed"])
             try:
-                self.backend.create_tag(draft.tag, head, draft.notes)
+                self.backend.create_tag(draft.tag, head, draft.release_notes)
                 created_tag = True
             except TagExists as exc:
                 if exc.commit == head:
@@ -235,7 +236,7 @@ class Releaser:
                 raise ReleaseFailed(f"no {self.options.manifest_path} at {commit[:12]}")
             draft = self._draft(previous, commit, text, top.version)
             assert draft is not None
-            release = existing or self.backend.create_release(top.name, top.name, draft.notes)[0]
+            release = existing or self.backend.create_release(top.name, top.name, draft.release_notes)[0]
             self.backend.upload_asset(release, ASSET_NAME, notes_mod.payload_bytes(draft.payload),
                                       "application/json")
         except (BackendError, ReleaseFailed) as exc:
@@ -379,7 +380,7 @@ class Releaser:
             return self._draft_result("dry-run", draft, head, release=existing, messages=[
                 f"dry run: HEAD is {top.name} already; {missing}"])
         if existing is not None and (ASSET_NAME in existing.assets or self.backend.kind == "local"):
-            draft.notes = existing.body or draft.notes
+            draft.release_notes = existing.body or draft.release_notes
             return self._draft_result("already-released", draft, head, release=existing, messages=[
                 f"commit {head[:12]} is released already as {top.name}; nothing to do"])
         return self._publish(draft, head, False, "repaired", existing)
@@ -390,7 +391,7 @@ class Releaser:
         try:
             if release is None:
                 release, created_release = self.backend.create_release(draft.tag, draft.tag,
-                                                                        draft.notes)
+                                                                        draft.release_notes)
             uploaded = self.backend.upload_asset(release, ASSET_NAME,
                                                  notes_mod.payload_bytes(draft.payload),
                                                  "application/json")
@@ -399,8 +400,8 @@ class Releaser:
                 f"tag {draft.tag} is on {head[:12]}, but publishing its release failed: {exc}. "
                 "Rerun the release on this commit to finish it (it will not tag again)",
                 usage=exc.usage) from None
-        if release.body and release.body != draft.notes and not created_release:
-            draft.notes = release.body  # what is published is what we report
+        if release.body and release.body != draft.release_notes and not created_release:
+            draft.release_notes = release.body  # what is published is what we report
         if created_release or uploaded:
             what = [w for w, done in (("release", created_release), (ASSET_NAME, uploaded)) if done]
             if outcome == "repaired":
@@ -426,7 +427,7 @@ class Releaser:
             outcome, head, version=draft.version, tag=draft.tag,
             previous_version=draft.previous.version if draft.previous else None,
             previous_tag=draft.previous.name if draft.previous else None, level=draft.level,
-            release_url=release.url if release is not None else None, notes=draft.notes,
+            release_url=release.url if release is not None else None, release_notes=draft.release_notes,
             payload=draft.payload, changes=draft.changes,
             messages=_dedupe(self.messages + (messages or [])), backend=self.backend.kind)
 

@@ -25,6 +25,7 @@ HEAD is on it when any of these holds:
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,7 +115,5 @@ def _commit(root: Path, ref: str) -> str | None:
 
 
 def _is_ancestor(root: Path, commit: str, tip: str) -> bool:
-    import subprocess
-
     return subprocess.run(["git", "merge-base", "--is-ancestor", commit, tip], cwd=root,
                           capture_output=True, timeout=git.GIT_TIMEOUT).returncode == 0
