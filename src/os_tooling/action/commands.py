@@ -49,13 +49,13 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def _finding_annotations(findings: list, kind: str) -> list[Annotation]:
+def _finding_annotations(findings: list, level: str) -> list[Annotation]:
     out = []
     for f in findings:
         if not isinstance(f, dict):
             continue
         out.append(Annotation(f.get("severity") if f.get("severity") in ("error", "warning")
-                              else kind, _text(f.get("message")), _text(f.get("path")) or None,
+                              else level, _text(f.get("message")), _text(f.get("path")) or None,
                               f.get("line"), f.get("column"), title="os-tooling"))
     return out
 
@@ -130,8 +130,8 @@ def gate_annotations(data: dict) -> list[Annotation]:
     out = []
     for a in data.get("annotations") or []:
         if isinstance(a, dict):
-            kind = a.get("level") if a.get("level") in ("error", "warning", "notice") else "error"
-            out.append(Annotation(kind, _text(a.get("message")), _text(a.get("file")) or None,
+            level = a.get("level") if a.get("level") in ("error", "warning", "notice") else "error"
+            out.append(Annotation(level, _text(a.get("message")), _text(a.get("file")) or None,
                                   a.get("line"), a.get("column"),
                                   title=_text(a.get("title")) or "os-tooling gate"))
     return out

@@ -26,7 +26,7 @@ ANNOTATION_KINDS = ("error", "warning", "notice")
 
 @dataclass(frozen=True)
 class Annotation:
-    kind: str  # error | warning | notice
+    level: str  # error | warning | notice
     message: str
     file: str | None = None
     line: int | None = None
@@ -59,7 +59,7 @@ class Runner:
 
     # -- log ----------------------------------------------------------------------------------
     def annotate(self, annotation: Annotation) -> None:
-        emit = {"error": gha.error, "warning": gha.warning, "notice": gha.notice}[annotation.kind]
+        emit = {"error": gha.error, "warning": gha.warning, "notice": gha.notice}[annotation.level]
         line = annotation.line if isinstance(annotation.line, int) and annotation.line > 0 else None
         col = annotation.column if isinstance(annotation.column, int) and annotation.column > 0 else None
         emit(plain(annotation.message), title=plain(annotation.title) or None,

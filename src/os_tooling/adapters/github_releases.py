@@ -30,7 +30,7 @@ COMPARE_FILES_LIMIT = 300  # GitHub's compare lists at most this many changed fi
 
 
 class GitHubReleases:
-    kind = "github"
+    name = "github"
 
     def __init__(self, repo: Repository, settings: ghc.ClientSettings, full_name: str):
         self.repo = repo

@@ -19,7 +19,7 @@ FALLBACK_EMAIL = "os-tooling@users.noreply.github.com"
 
 
 class LocalGit:
-    kind = "local"
+    name = "local"
 
     def __init__(self, root: str | Path):
         self.root = Path(root)

@@ -21,7 +21,7 @@ from typing import TypeVar
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import Change, plan
-from os_tooling.core.statuses import CheckStatus
+from os_tooling.core.statuses import ChangeKind, CheckStatus
 from os_tooling.core.versions import Version, difference_level
 
 T = TypeVar("T")
@@ -132,10 +132,10 @@ def raised_majors(old: Manifest, new: Manifest, changes: list[Change], provider:
         before, after = old_tools.get(change.tool or ""), new_tools.get(change.tool or "")
         if provider is not None and before is not None and provider in before.providers and (
                 after is None or provider not in after.providers):
-            if change.kind in ("removed", "provider-removed") and change not in majors:
+            if change.kind in (ChangeKind.REMOVED, ChangeKind.PROVIDER_REMOVED) and change not in majors:
                 majors.append(change)
             continue
-        if change.kind != "version" or before is None or after is None:
+        if change.kind != ChangeKind.VERSION or before is None or after is None:
             continue
         a, b = before.version, after.version
         if a < b and difference_level(a, b, pre_one_zero) is Level.MAJOR:
@@ -173,7 +173,7 @@ def binary_majors_check(release_name: str, version: Version, provider: str, tool
                "majors": [{"tool": c.tool, "from": c.old, "to": c.new} for c in majors]}
     span = f"os-tooling {previous.tooling} -> {tooling}"
     if majors:
-        listed = ", ".join(f"{c.tool} {c.old} -> {c.new}" if c.kind == "version"
+        listed = ", ".join(f"{c.tool} {c.old} -> {c.new}" if c.kind == ChangeKind.VERSION
                            else f"{c.tool} (removed from {provider})" for c in majors)
         word = "majors" if len(majors) > 1 else "major"
         return PolicyCheck("binary-majors", VIOLATION,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from os_tooling.core import pathglob
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest, Policy, Tool
+from os_tooling.core.statuses import ChangeKind
 from os_tooling.core.versions import Version, difference_level
 
 # (change, tooling level) -- the human-readable policy; every row is exercised by the tests.
@@ -51,9 +52,7 @@ class Change:
     new: str | None
     level: Level
     reason: str
-    # version | downgrade | added | removed | provider-added | provider-removed | declared |
-    # image-input
-    kind: str
+    kind: ChangeKind
     paths: tuple[str, ...] = ()  # image-input rows: the changed image inputs
 
     @property
@@ -61,12 +60,12 @@ class Change:
         """What a report's first column shows: the tool, or what kind of row it is."""
         if self.tool is not None:
             return self.tool
-        return "(image inputs)" if self.kind == "image-input" else "(declared)"
+        return "(image inputs)" if self.kind == ChangeKind.IMAGE_INPUT else "(declared)"
 
     def to_dict(self) -> dict:
         data = {"tool": self.tool, "from": self.old, "to": self.new, "level": str(self.level),
                 "reason": self.reason, "kind": self.kind}
-        if self.kind == "image-input":
+        if self.kind == ChangeKind.IMAGE_INPUT:
             data["paths"] = list(self.paths)
         return data
 
@@ -122,7 +121,7 @@ def plan(base: Manifest, head: Manifest, options: PlanOptions | None = None) -> 
     for name, new in new_tools.items():
         old = old_tools.get(name)
         if old is None:
-            changes.append(Change(name, None, str(new.version), Level.MINOR, "tool added", "added"))
+            changes.append(Change(name, None, str(new.version), Level.MINOR, "tool added", ChangeKind.ADDED))
             continue
         version_change = _version_change(old, new, policies, options.allow_downgrade, errors)
         if version_change is not None:
@@ -130,13 +129,13 @@ def plan(base: Manifest, head: Manifest, options: PlanOptions | None = None) -> 
         changes.extend(_provider_changes(old, new))
     for name, old in old_tools.items():
         if name not in new_tools:
-            changes.append(Change(name, str(old.version), None, Level.MAJOR, "tool removed", "removed"))
+            changes.append(Change(name, str(old.version), None, Level.MAJOR, "tool removed", ChangeKind.REMOVED))
     image_inputs = _image_input_change(policies, options)
     if image_inputs is not None:
         changes.append(image_inputs)
     for declared in options.declared:
         changes.append(Change(None, None, None, declared.level, f"declared by {declared.source}",
-                              "declared"))
+                              ChangeKind.DECLARED))
 
     changes_level = max((c.level for c in changes), default=Level.NONE)
     level = changes_level
@@ -185,7 +184,7 @@ def _image_input_change(policies: tuple[Policy, ...], options: PlanOptions) -> C
     else:
         what = "the list of changed files is incomplete, so they count as changed"
     return Change(None, None, None, level, f"changes image inputs ({what}): at least a {level}",
-                  "image-input", paths)
+                  ChangeKind.IMAGE_INPUT, paths)
 
 
 def _level_under(policy: Policy, name: str, a: Version, b: Version) -> tuple[Level, str]:
@@ -211,8 +210,8 @@ def _version_change(old: Tool, new: Tool, policies: tuple[Policy, ...], allow_do
             errors.append(f"{new.name} goes down from {a} to {b}; "
                           "pass --allow-downgrade if this is intended")
             reason = f"version goes down: {reason}"
-        return Change(new.name, str(a), str(b), level, reason, "downgrade")
-    return Change(new.name, str(a), str(b), level, reason, "version")
+        return Change(new.name, str(a), str(b), level, reason, ChangeKind.DOWNGRADE)
+    return Change(new.name, str(a), str(b), level, reason, ChangeKind.VERSION)
 
 
 def _version_reason(a: Version, b: Version, raw: Level, pre_one_zero: Level) -> str:
@@ -234,10 +233,10 @@ def _provider_changes(old: Tool, new: Tool) -> list[Change]:
     if before == after:
         return []
     old_text, new_text = ", ".join(old.providers), ", ".join(new.providers)
-    rows = [Change(new.name, old_text, new_text, Level.MINOR, f"provider {p} added", "provider-added")
+    rows = [Change(new.name, old_text, new_text, Level.MINOR, f"provider {p} added", ChangeKind.PROVIDER_ADDED)
             for p in new.providers if p not in before]
     rows += [Change(new.name, old_text, new_text, Level.MAJOR, f"provider {p} removed",
-                    "provider-removed") for p in old.providers if p not in after]
+                    ChangeKind.PROVIDER_REMOVED) for p in old.providers if p not in after]
     return rows
 
 

@@ -65,7 +65,7 @@ class ReleaseInfo:
 
 
 class ReleaseBackend(Protocol):
-    kind: str  # "github" | "local"
+    name: str  # "github" | "local" (`backend` in release's JSON)
     location: str  # e.g. "acme/capi-image-builder" or a path, for messages
 
     # -- tags ----------------------------------------------------------------------------------

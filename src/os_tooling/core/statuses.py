@@ -39,6 +39,19 @@ class ReleaseStatus(StrEnum):
     ERROR = "error"
 
 
+class ChangeKind(StrEnum):
+    """What one row of a plan changed (``kind`` in a plan's JSON rows)."""
+
+    VERSION = "version"
+    DOWNGRADE = "downgrade"
+    ADDED = "added"  # a tool added to the manifest
+    REMOVED = "removed"
+    PROVIDER_ADDED = "provider-added"
+    PROVIDER_REMOVED = "provider-removed"
+    DECLARED = "declared"  # a level declared by hand (label, trailer, --declared-level)
+    IMAGE_INPUT = "image-input"  # files under policy.imageInputs
+
+
 class ReleaseKind(StrEnum):
     """What a Release CR is, found before its shape is checked."""
 

@@ -8,6 +8,7 @@ from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, table
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import Change, Plan
+from os_tooling.core.statuses import ChangeKind
 from os_tooling.core.versions import Version
 from os_tooling.report.reporter import Reporter
 from os_tooling.usecases.release import ReleaseResult
@@ -52,15 +53,15 @@ def release_markdown(result: ReleaseResult) -> str:
 def change_line(change: Change) -> str:
     """``teleport 17.1.4 -> 17.4.2 (minor)``; added/removed/provider rows say so."""
     name = change.label
-    if change.kind == "added":
+    if change.kind == ChangeKind.ADDED:
         return f"{name} {change.new} added ({change.level})"
-    if change.kind == "removed":
+    if change.kind == ChangeKind.REMOVED:
         return f"{name} {change.old} removed ({change.level})"
-    if change.kind.startswith("provider"):
+    if change.kind in (ChangeKind.PROVIDER_ADDED, ChangeKind.PROVIDER_REMOVED):
         return f"{name}: {change.reason} ({change.level})"
-    if change.kind == "declared":
+    if change.kind == ChangeKind.DECLARED:
         return f"{change.reason} ({change.level})"
-    if change.kind == "image-input":
+    if change.kind == ChangeKind.IMAGE_INPUT:
         return change.reason  # says its level already
     return f"{name} {change.old} -> {change.new} ({change.level})"
 
@@ -111,11 +112,11 @@ def diff_markdown(old: Version, new: Version, changes: list[Change]) -> str:
     out = [f"{head}:"]
     for c in changes:
         name = md(c.label)
-        if c.kind == "added":
+        if c.kind == ChangeKind.ADDED:
             out.append(f"- {name} {md_code(c.new)} added ({md(c.level)})")
-        elif c.kind == "removed":
+        elif c.kind == ChangeKind.REMOVED:
             out.append(f"- {name} {md_code(c.old)} removed ({md(c.level)})")
-        elif c.kind in ("version", "downgrade"):
+        elif c.kind in (ChangeKind.VERSION, ChangeKind.DOWNGRADE):
             out.append(f"- {name} {md_code(c.old)} -> {md_code(c.new)} ({md(c.level)})")
         else:
             out.append(f"- {name}: {md(c.reason)} ({md(c.level)})")

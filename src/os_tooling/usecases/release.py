@@ -215,7 +215,7 @@ class Releaser:
     def _finish_unreleased(self, top: TagRef, previous: TagRef | None, commit: str) -> None:
         """The newest tag must have its release before the next one is made (GitHub: a run
         that failed after tagging left it without one). Finish it, or fail naming the tag."""
-        if self.backend.kind == "local":
+        if self.backend.name == "local":
             return  # the annotated tag is the release
         existing = self.backend.find_release(top.name)
         if existing is not None and ASSET_NAME in existing.assets:
@@ -376,10 +376,10 @@ class Releaser:
         existing = self.backend.find_release(top.name)
         if self.options.dry_run:
             missing = "nothing is missing" if existing and ASSET_NAME in existing.assets or \
-                (existing and self.backend.kind == "local") else "would create what is missing"
+                (existing and self.backend.name == "local") else "would create what is missing"
             return self._draft_result("dry-run", draft, head, release=existing, messages=[
                 f"dry run: HEAD is {top.name} already; {missing}"])
-        if existing is not None and (ASSET_NAME in existing.assets or self.backend.kind == "local"):
+        if existing is not None and (ASSET_NAME in existing.assets or self.backend.name == "local"):
             draft.release_notes = existing.body or draft.release_notes
             return self._draft_result("already-released", draft, head, release=existing, messages=[
                 f"commit {head[:12]} is released already as {top.name}; nothing to do"])
@@ -419,7 +419,7 @@ class Releaser:
         return ReleaseResult(outcome, head, version=version, tag=tag,
                              previous_version=previous.version if previous else None,
                              previous_tag=previous.name if previous else None,
-                             messages=_dedupe(self.messages + messages), backend=self.backend.kind)
+                             messages=_dedupe(self.messages + messages), backend=self.backend.name)
 
     def _draft_result(self, outcome: str, draft: _Draft, head: str, *, release=None,
                       messages: list[str] | None = None) -> ReleaseResult:
@@ -429,7 +429,7 @@ class Releaser:
             previous_tag=draft.previous.name if draft.previous else None, level=draft.level,
             release_url=release.url if release is not None else None, release_notes=draft.release_notes,
             payload=draft.payload, changes=draft.changes,
-            messages=_dedupe(self.messages + (messages or [])), backend=self.backend.kind)
+            messages=_dedupe(self.messages + (messages or [])), backend=self.backend.name)
 
 
 def _dedupe(items: list[str]) -> list[str]:
