@@ -380,9 +380,10 @@ class _Run:
             return None, None
         version, path = found
         label = self._display(path)
-        loaded = self.tree.load(path, label)
-        if isinstance(loaded, str):
-            return None, f"previous release {label} cannot be read: {loaded}"
+        answer = self.tree.load(path, label)
+        loaded = answer.release
+        if loaded is None:
+            return None, f"previous release {label} cannot be read: {answer.reason}"
         component = loaded.components.get(OS_TOOLING)
         if component is None and not loaded.components and loaded.findings:
             first = loaded.findings[0]

@@ -97,8 +97,8 @@ def previous_release(repo_root: Path, cr: ReleaseCR) -> gate_policy.Previous | N
         return None
     version, path = found
     label = path.relative_to(repo_root).as_posix() if path.is_relative_to(repo_root) else str(path)
-    loaded = tree.load(path, label)
-    if isinstance(loaded, str):
+    loaded = tree.load(path, label).release
+    if loaded is None:
         return None
     component = loaded.components.get(OS_TOOLING)
     tooling = Version.try_parse(component.version.strip()) if component else None
