@@ -32,9 +32,10 @@ test: $(STAMP) $(RENOVATE_DEP)
 	$(MAKE) --no-print-directory lint
 
 # Before every commit (under a minute): all but the real Renovate, fuzzing, property tests,
-# moto, injected-latency and real-retry tests (marked slow); `make test` runs everything.
+# moto, injected-latency and real-retry tests (marked slow), on every core (pytest-xdist);
+# `make test` runs everything, in one process.
 test-fast: $(STAMP)
-	$(BIN)/pytest -q -m "not renovate and not slow"
+	$(BIN)/pytest -q -m "not renovate and not slow" -n auto
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench examples
