@@ -1,7 +1,8 @@
 """Helpers the cloud stores share: reading a provider's options block, ordering hints.
 
-Options come from the user's gate config file, so every mistake is a UsageError naming the
-provider and the key (a typo such as ``region:`` for ``regions:`` must not pass silently).
+Options come from the user's store config file (``--config``), so every mistake is a UsageError
+naming the provider and the key (a typo such as ``region:`` for ``regions:`` must not pass
+silently).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from os_tooling.core.naming import parse_image_name
 from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
 
-# keys the gate itself reads from a provider block; stores ignore them
-GATE_KEYS = frozenset({"backend", "imageSuffix"})
+# keys of a provider block that the store config itself reads (which store, the image suffix);
+# the store ignores them
+CONFIG_KEYS = frozenset({"backend", "imageSuffix"})
 
 
 class Options:
@@ -26,7 +28,7 @@ class Options:
         self.provider = provider
         self.backend = backend
         self._options = dict(options)
-        self._known: set[str] = set(GATE_KEYS)
+        self._known: set[str] = set(CONFIG_KEYS)
 
     def _where(self, key: str) -> str:
         return f"providers.{self.provider}.{key}"
@@ -90,7 +92,7 @@ class Options:
     def done(self) -> None:
         unknown = sorted(set(self._options) - self._known)
         if unknown:
-            known = ", ".join(sorted(self._known - GATE_KEYS))
+            known = ", ".join(sorted(self._known - CONFIG_KEYS))
             raise UsageError(f"providers.{self.provider}: unknown option(s) "
                              f"{', '.join(map(repr, unknown))} for backend {self.backend!r} "
                              f"(known: {known})")
