@@ -20,6 +20,8 @@ from os_tooling.errors import UsageError
 from tests.gate_helpers import CATALOG, SAMPLES
 from tests.helpers import GitRepo, manifest_text, run_subprocess
 
+pytest_plugins = ["tests.fakes.github"]  # fixture: github_fake
+
 RELEASE = "capa/v34.5.0/release.yaml"
 SECRET = "TOP-SECRET-RUNNER-VALUE-4242"
 
@@ -238,6 +240,33 @@ def test_a_pr_cannot_edit_the_catalog_it_is_gated_with(tmp_path):
     result = run_subprocess("gate", "--no-tooling-checks", "capa/v34.6.0/release.yaml",
                             "--config", "gate.yaml", cwd=repo.path)
     assert result.code == 0, result.out
+
+
+def test_a_pr_gated_by_number_is_gated_under_its_base_config(tmp_path, github_fake):
+    """``gate --pr N`` without --base-ref: the config and catalog of the PR's base commit
+    count, not the checkout's (which is the PR's head in a workflow)."""
+    repo = _gate_repo(tmp_path)
+    repo.git("checkout", "-q", "-b", "release-pr")
+    repo.write("capa/v34.6.0/release.yaml",
+               (SAMPLES / RELEASE).read_text().replace("aws-34.5.0", "aws-34.6.0"))
+    image = "flatcar-stable-4593.2.4-kube-1.34.10-tooling-1.33.1-gs"
+    repo.write("images.yaml", f"capa: [{image}]\n")  # the PR "adds" its own image
+    head = repo.commit("release PR that also edits the catalog")
+    github_fake.import_git(repo.path, "acme/releases").add_pull(head_sha=head, head_ref="release-pr", base="main")
+    env = github_fake.env(repository="acme/releases")
+    for source in (["--config", "gate.yaml"], ["--catalog", "images.yaml"]):
+        result = run_subprocess("gate", "--no-tooling-checks", "--pr", "1", *source,
+                                "--format", "json", cwd=repo.path, env=env)
+        data = json.loads(result.out)
+        assert result.code == 1 and data["releases"][0]["status"] == "missing", result.out
+        assert any("images.yaml is changed by this pull request" in n for n in data["notes"])
+    # a clone without the base commit cannot say what the base's config is: refused, not trusted
+    shallow = tmp_path / "shallow"
+    subprocess.run(["git", "clone", "-q", "--depth", "1", "--branch", "release-pr",
+                    f"file://{repo.path}", str(shallow)], check=True)
+    result = run_subprocess("gate", "--no-tooling-checks", "--pr", "1", "--config", "gate.yaml",
+                            cwd=shallow, env=env)
+    assert result.code == 2 and "fetch it" in result.err and "Traceback" not in result.err
 
 
 def test_a_pr_cannot_redirect_the_azure_token_through_the_config(tmp_path):

@@ -166,6 +166,16 @@ def pull_release_files(repo: Any, full_name: str, number: int) -> tuple[list[Pul
              for name, sha in release_files_from_pull(files)], archived_from_pull(files))
 
 
+def pull_base_sha(repo: Any, full_name: str, number: int) -> str:
+    """The base commit of pull request ``number``; a GitHub failure is a UsageError (exit 2)."""
+    try:
+        return str(repo.get_pull(number).base.sha)
+    except Exception as exc:
+        if ghc.is_github_error(exc):
+            raise UsageError(ghc.explain(exc, f"reading pull request #{number} of {full_name}")) from None
+        raise
+
+
 def git_blob_sha(data: bytes) -> str:
     """The id git (and GitHub's file list) gives a file's content."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()

@@ -74,6 +74,22 @@ class _BaseSnapshot:
         return target
 
 
+def in_repository(paths: list[str | None], repo_root: Path) -> bool:
+    """Does any of ``paths`` (config or catalog files as given) lie in the git repository at
+    ``repo_root``, where a pull request could have changed it?"""
+    top = git.toplevel(repo_root)
+    if top is None:
+        return False
+    real_top = Path(os.path.realpath(top))
+    for path in paths:
+        if path:
+            absolute = Path(os.path.abspath(path))
+            absolute = Path(os.path.realpath(absolute.parent)) / absolute.name
+            if absolute.is_relative_to(real_top):
+                return True
+    return False
+
+
 def resolve_trusted_config(config_file: str | None, catalog: str | None, repo_root: Path,
                            base: str | None) -> tuple[GateConfig, list[str]]:
     """``--config``/``--catalog`` as ``resolve_config`` reads them, but taken from the base

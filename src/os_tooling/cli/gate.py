@@ -14,9 +14,9 @@ from os_tooling.adapters.base_files import (
     relative_in_repo,
     top_prefix,
 )
-from os_tooling.adapters.changed_files import pull_release_files, read_pull_file, release_changes
+from os_tooling.adapters.changed_files import pull_base_sha, pull_release_files, read_pull_file, release_changes
 from os_tooling.adapters.tooling_sources import tooling_for
-from os_tooling.backends.trusted_config import resolve_trusted_config
+from os_tooling.backends.trusted_config import in_repository, resolve_trusted_config
 from os_tooling.cli.common import EXIT_FINDING, EXIT_OK, add_format, add_store_arguments, report_outcome
 from os_tooling.cli.github_options import add_github_arguments
 from os_tooling.errors import UsageError
@@ -74,7 +74,12 @@ def execute(args: argparse.Namespace):
         repo_root = git.toplevel(".") or Path(".")
 
     # a pull request is gated under the config of its base revision, never its own
-    config, config_notes = resolve_trusted_config(args.config, args.catalog, repo_root, args.base_ref)
+    base_for_config = args.base_ref
+    if args.pr is not None and not args.base_ref and in_repository([args.config, args.catalog],
+                                                                  repo_root):
+        base_for_config = _pull_base(args, repo_root)
+    config, config_notes = resolve_trusted_config(args.config, args.catalog, repo_root,
+                                                  base_for_config)
 
     options = GateOptions(config, repo_root=repo_root, allow_unchecked=args.no_tooling_checks)
 
@@ -106,9 +111,6 @@ def execute(args: argparse.Namespace):
         inputs += _pull_inputs(args, repo_root, {i.path.resolve() for i in inputs}, options)
 
     options.notes.extend(config_notes)
-    if args.pr is not None and not args.base_ref and (args.config or args.catalog):
-        options.notes.append("gate config read from the working tree: give --base-ref (the pull "
-                             "request's base) so that a pull request cannot change it")
     result = run_gate(inputs, options)
     return report_outcome(EXIT_OK if result.ok else EXIT_FINDING, report, result)
 
@@ -117,17 +119,34 @@ def _github_settings(args: argparse.Namespace):
     return ghc.ClientSettings.from_env(token=args.token, base_url=args.github_api_url)
 
 
-def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> list:
-    """The release files of ``--pr``: names from the GitHub API, text from the local checkout
-    when it holds the PR's version of the file, else from the API at the PR's head commit."""
-
+def _pull_repo(args: argparse.Namespace):
+    """``(repository, OWNER/NAME)`` of ``--pr``."""
     full_name = args.pr_repo or os.environ.get("GITHUB_REPOSITORY", "")
     if not full_name:
         raise UsageError("--pr needs --pr-repo OWNER/NAME (or $GITHUB_REPOSITORY)")
     if args.pr <= 0:
         raise UsageError(f"--pr {args.pr}: a pull request number is positive")
     ghc.check_repo_name(full_name)
-    repo = ghc.open_repo(ghc.build_client(_github_settings(args)), full_name)
+    return ghc.open_repo(ghc.build_client(_github_settings(args)), full_name), full_name
+
+
+def _pull_base(args: argparse.Namespace, repo_root: Path) -> str:
+    """The base commit of ``--pr``, whose gate config and catalogs are the ones that count;
+    it must be in the local clone (the pull request's own may not be trusted)."""
+    repo, full_name = _pull_repo(args)
+    base = pull_base_sha(repo, full_name, args.pr)
+    if not has_commit(repo_root, base):
+        raise UsageError(f"the gate config of pull request #{args.pr} must be read as it is at "
+                         f"its base commit {base[:12]}, which this clone does not have: fetch it "
+                         f"(git fetch origin {base}) or give --base-ref")
+    return base
+
+
+def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> list:
+    """The release files of ``--pr``: names from the GitHub API, text from the local checkout
+    when it holds the PR's version of the file, else from the API at the PR's head commit."""
+
+    repo, full_name = _pull_repo(args)
     files, archived = pull_release_files(repo, full_name, args.pr)
     options.moved_to_archived += [a for a in archived if a not in options.moved_to_archived]
     if not files and not archived:
