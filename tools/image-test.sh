@@ -300,6 +300,16 @@ print("    AWS models (ec2, s3, sts) and PyGithub load")
 ' || fail "a trimmed dependency is missing"
 in_store "$BUILT" run --isolation chroot "$ctr" -- sh -c 'git --version && git -C /github/workspace log --oneline -1 >/dev/null' \
     | sed 's/^/    /' || fail "git does not work in the image"
+# bump commits (signed off, a UTF-8 message) and pushes over HTTPS: with apt, Perl, gconv and
+# the time zones gone, a commit must still be made and read back, and git's HTTPS helper be there
+in_store "$BUILT" run --isolation chroot "$ctr" -- sh -c '
+    set -e; cd "$(mktemp -d)"; git init -q .; echo x > f; git add f
+    git -c user.name=Bump -c user.email=bump@example.invalid commit -q -s -m "Bump teleport ✓ to 17.5.0"
+    test "$(git log -1 --format=%s)" = "Bump teleport ✓ to 17.5.0"
+    test -x "$(git --exec-path)/git-remote-https"
+    /opt/os-tooling/bin/python -c "import email.utils, http.client, json, ssl, xml.etree.ElementTree"
+    echo "    git commits and reads back a UTF-8 message; git-remote-https is there"' \
+    || fail "git cannot commit in the image (bump needs it)"
 
 # --- 6. what our runtime dependencies add ------------------------------------------------------
 base_ctr=$(in_store "$BUILT" from --pull-never "$BASE_REF")
