@@ -25,15 +25,14 @@ RUN python3 -m venv /opt/os-tooling \
  && find /opt/os-tooling/lib/python3*/site-packages/botocore/data -mindepth 1 -maxdepth 1 -type d \
       ! -name ec2 ! -name s3 ! -name sts ! -name sso ! -name sso-oidc -exec rm -rf {} +
 
-# --- runtime: the base, git and the venv; then what the action never runs goes ----------------
-FROM ${BASE_IMAGE} AS runtime
+# --- runtime ----------------------------------------------------------------------------------
+FROM ${BASE_IMAGE}
 ARG DEBIAN_FRONTEND=noninteractive
 # git reads the checked-out repository (base manifests, tags, changed files). Its version
 # follows the digest-pinned base's Debian suite: pinning a point release would break the
 # build as soon as Debian's security archive replaces it.
 # Debian's git depends on Perl for scripts we never run (svn, send-email, ...); the C commands we
-# use (rev-parse, cat-file, log, tag, diff, commit, push) do not need it, so Perl goes after the
-# install.
+# use (rev-parse, cat-file, log, tag, diff) do not need it, so Perl goes after the install.
 # hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install --yes --no-install-recommends git \
@@ -41,25 +40,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/* \
  && git config --system --add safe.directory '*'
 COPY --from=build /opt/os-tooling /opt/os-tooling
-# A job pulls and unpacks every file of the image before the action starts (on 2 cores that is
-# most of its time to verdict), so what the action never runs goes: apt (the image is never
-# changed in place), perl-base (git's C commands do not need it), glibc's gconv modules (Python
-# has its own codecs; UTF-8 is built into glibc), time zones (every time here is UTC), and the
-# parts of the standard library nothing imports. About a third of the base's files. dpkg's
-# database stays, so SBOM scanners still see the packages.
-RUN rm -rf /usr/bin/apt /usr/bin/apt-* /usr/lib/apt /var/lib/apt /var/cache/apt /etc/apt \
-      /usr/bin/perl /usr/bin/perl5* /usr/lib/*/perl-base /usr/share/perl5 \
-      /usr/lib/*/gconv /usr/share/zoneinfo /usr/share/python-wheels \
- && for lib in /usr/lib/python3.* /usr/local/lib/python3.*; do \
-      rm -rf "$lib/lib2to3" "$lib/ensurepip" "$lib/pydoc_data" "$lib/idlelib" "$lib/tkinter" \
-             "$lib/turtledemo"; \
-    done
-
-# --- the image: one layer, so that what was removed is not pulled at all -----------------------
-FROM scratch
-COPY --from=runtime / /
-ENV PATH=/opt/os-tooling/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    LANG=C.UTF-8 \
+ENV PATH=/opt/os-tooling/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1
 ENTRYPOINT ["/opt/os-tooling/bin/python", "-m", "os_tooling.action"]
