@@ -1,9 +1,10 @@
-"""The action's own release: tools/pin-action-image.py and the release workflow's tagging step.
+"""The action's own release: tools/pin-action-image.py and the release workflow's own steps.
 
 The image build, push, signing and attestation run on GitHub only; what decides what users
-run is here: the script that names the pushed image by digest in action.yml, and the step
-that makes the release commit and the tags, run with bash against real git repositories (a
-bare "origin", ``gh`` a stand-in). ``make image-test`` runs the same script against a
+run is here: the step that allows a release (from main, the version pyproject.toml declares)
+and names the image, the script that names the pushed image by digest in action.yml, and the
+step that makes the release commit and the tags, run with bash against real git repositories
+(a bare "origin", ``gh`` a stand-in). ``make image-test`` runs the same script against a
 loopback registry with a real image.
 """
 
@@ -185,3 +186,33 @@ def test_release_step_moves_the_major_tag_and_never_reuses_a_version(tmp_path, c
     again = run_release(tmp_path, clone, "1.3.0")
     assert again.returncode != 0 and "v1.3.0 exists already" in again.stdout
     assert remote_ref(clone, "refs/tags/v1.3.0^{}") == second
+
+
+# -- the image job's first step: from main only, the version pyproject.toml declares ----------
+def name_step() -> str:
+    [script] = [s["run"] for s in WORKFLOW["jobs"]["image"]["steps"] if s.get("id") == "name"]
+    return script
+
+
+def run_name_step(tmp_path: Path, ref: str, version: str, repository: str = "GiantSwarm/OS-Tooling"):
+    output = tmp_path / "github_output"
+    output.write_text("")
+    env = {"PATH": os.environ["PATH"], "VERSION": version, "REF": ref, "REPOSITORY": repository,
+           "GITHUB_OUTPUT": str(output)}
+    result = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", name_step()],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=30)
+    return result, output.read_text()
+
+
+def test_the_image_is_named_only_for_mains_declared_version(tmp_path):
+    declared = next(line.split('"')[1] for line in (ROOT / "pyproject.toml").read_text().splitlines()
+                    if line.startswith("version = "))
+    result, outputs = run_name_step(tmp_path, "refs/heads/main", declared)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert outputs == "image=ghcr.io/giantswarm/os-tooling\n"  # GHCR names are lower case
+    for ref, version, why in (("refs/heads/feature", declared, "release from main only"),
+                              ("refs/heads/main", "9.9.9", "pyproject.toml says"),
+                              ("refs/heads/main", "1.2", "version must be X.Y.Z"),
+                              ("refs/heads/main", "1.2.3; id", "version must be X.Y.Z")):
+        result, outputs = run_name_step(tmp_path, ref, version)
+        assert result.returncode != 0 and why in result.stdout and outputs == "", (ref, version)
