@@ -121,3 +121,15 @@ def test_a_command_imports_only_its_own_module(tmp_path):
     for other in ("os_tooling.cli.gate", "os_tooling.cli.release", "os_tooling.cli.bump",
                   "boto3", "'github", "requests", "jsonschema"):
         assert other not in loaded, f"validate imported {other}: {loaded}"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["-h", "gate"]])
+def test_the_top_level_help_still_lists_every_command_with_its_help(argv):
+    from os_tooling.cli.main import COMMANDS
+
+    proc = subprocess.run([sys.executable, "-m", "os_tooling", *argv], capture_output=True,
+                          text=True)
+    assert proc.returncode == 0, proc.stderr
+    for name, module in COMMANDS.items():
+        first_words = __import__(module, fromlist=["HELP"]).HELP.split()[:3]
+        assert name in proc.stdout and " ".join(first_words) in " ".join(proc.stdout.split()), name

@@ -39,10 +39,12 @@ _EXTRA_OF_MODULE["github_action_utils"] = "action"
 
 def _chosen_command(argv: list[str] | None) -> str | None:
     """The subcommand ``argv`` runs (the first word that is not an option), when it is one."""
-    if argv is None:
-        return None
-    word = next((a for a in argv if not a.startswith("-")), None)
-    return word if word in COMMANDS else None
+    for word in argv or ():
+        if word in ("-h", "--help"):  # the top-level help lists every command with its help
+            return None
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
 
 
 def build_parser(argv: list[str] | None = None):
