@@ -8,18 +8,18 @@ from os_tooling.core.escape import lines as text_lines
 from os_tooling.core.escape import md, md_code, table
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import Change, Plan
-from os_tooling.core.statuses import ChangeKind
+from os_tooling.core.statuses import ChangeKind, ReleaseOutcome
 from os_tooling.core.versions import Version
 from os_tooling.report.reporter import Reporter
 from os_tooling.usecases.release import ReleaseResult
 
 _HEADLINES = {
-    "released": "released os-tooling {version} ({level}): tag {tag} at {commit}",
-    "repaired": "repaired os-tooling {version}: tag {tag} at {commit} now has its release",
-    "already-released": "already released: commit {commit} is os-tooling {version} (tag {tag})",
-    "nothing-to-release": "no release: nothing changed the images since {tag}",
-    "contained": "no release: commit {commit} is already part of {tag}",
-    "dry-run": "dry run: would release os-tooling {version} ({level}) as tag {tag} at {commit}",
+    ReleaseOutcome.RELEASED: "released os-tooling {version} ({level}): tag {tag} at {commit}",
+    ReleaseOutcome.REPAIRED: "repaired os-tooling {version}: tag {tag} at {commit} now has its release",
+    ReleaseOutcome.ALREADY_RELEASED: "already released: commit {commit} is os-tooling {version} (tag {tag})",
+    ReleaseOutcome.NOTHING_TO_RELEASE: "no release: nothing changed the images since {tag}",
+    ReleaseOutcome.CONTAINED: "no release: commit {commit} is already part of {tag}",
+    ReleaseOutcome.DRY_RUN: "dry run: would release os-tooling {version} ({level}) as tag {tag} at {commit}",
 }
 
 
@@ -32,7 +32,7 @@ def headline(result: ReleaseResult) -> str:
 # -- release ----------------------------------------------------------------------------------
 def release_text(result: ReleaseResult) -> str:
     lines = [headline(result)]
-    if result.previous_version is not None and result.outcome in ("released", "dry-run"):
+    if result.previous_version is not None and result.outcome in (ReleaseOutcome.RELEASED, ReleaseOutcome.DRY_RUN):
         lines.append(f"  previous: {result.previous_version.core} ({result.previous_tag})")
     if result.release_url:
         lines.append(f"  release: {result.release_url}")
@@ -43,7 +43,8 @@ def release_text(result: ReleaseResult) -> str:
 
 
 def release_markdown(result: ReleaseResult) -> str:
-    if result.release_notes and result.outcome in ("released", "repaired", "already-released", "dry-run"):
+    shows_notes = result.outcome.released or result.outcome == ReleaseOutcome.DRY_RUN
+    if result.release_notes and shows_notes:
         prefix = "> Dry run: nothing was tagged or published.\n\n" if result.dry_run else ""
         return prefix + result.release_notes
     return f"### os-tooling release\n\n{md(headline(result))}" + "".join(

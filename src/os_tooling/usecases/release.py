@@ -66,7 +66,7 @@ class ReleaseOptions:
 
 @dataclass
 class ReleaseResult:
-    outcome: str
+    outcome: ReleaseOutcome
     commit: str
     version: Version | None = None
     tag: str | None = None
@@ -89,7 +89,7 @@ class ReleaseResult:
 
     @property
     def dry_run(self) -> bool:
-        return self.outcome == "dry-run"
+        return self.outcome == ReleaseOutcome.DRY_RUN
 
     def to_dict(self) -> dict:
         return {
@@ -160,7 +160,7 @@ class Releaser:
                                                  head_text)
                 relation = self._relation(top_commit, head)
                 if relation == "behind":
-                    return self._result("contained", head, messages=[
+                    return self._result(ReleaseOutcome.CONTAINED, head, messages=[
                         f"commit {head[:12]} is already part of {top.name}: nothing to release"],
                         version=top.version, tag=top.name)
                 if relation == "diverged":
@@ -172,12 +172,12 @@ class Releaser:
             draft = self._draft(top, head, head_text, None)
             if draft is None:
                 assert top is not None and top.version is not None
-                return self._result("nothing-to-release", head, version=top.version, tag=top.name,
+                return self._result(ReleaseOutcome.NOTHING_TO_RELEASE, head, version=top.version, tag=top.name,
                                     previous=top, messages=[
                                         f"nothing changed the images since {top.name} (level "
                                         f"none): os-tooling stays {top.version.core}"])
             if self.options.dry_run:
-                return self._draft_result("dry-run", draft, head, messages=[
+                return self._draft_result(ReleaseOutcome.DRY_RUN, draft, head, messages=[
                     f"dry run: would tag {draft.tag} at {head[:12]} and publish its release "
                     f"with {ASSET_NAME}; nothing was changed"])
             try:
@@ -198,7 +198,7 @@ class Releaser:
                         f"tag {draft.tag} already exists on commit {(exc.commit or '?')[:12]}, "
                         f"not on HEAD ({head[:12]}): another release ran at the same time. Nothing "
                         "was overwritten; rerun the release to release this commit after it") from None
-            return self._publish(draft, head, created_tag, "released")
+            return self._publish(draft, head, created_tag, ReleaseOutcome.RELEASED)
         raise AssertionError("unreachable")  # pragma: no cover
 
     # -- guards --------------------------------------------------------------------------------
@@ -377,15 +377,15 @@ class Releaser:
         if self.options.dry_run:
             missing = "nothing is missing" if existing and ASSET_NAME in existing.assets or \
                 (existing and self.backend.name == "local") else "would create what is missing"
-            return self._draft_result("dry-run", draft, head, release=existing, messages=[
+            return self._draft_result(ReleaseOutcome.DRY_RUN, draft, head, release=existing, messages=[
                 f"dry run: HEAD is {top.name} already; {missing}"])
         if existing is not None and (ASSET_NAME in existing.assets or self.backend.name == "local"):
             draft.release_notes = existing.body or draft.release_notes
-            return self._draft_result("already-released", draft, head, release=existing, messages=[
+            return self._draft_result(ReleaseOutcome.ALREADY_RELEASED, draft, head, release=existing, messages=[
                 f"commit {head[:12]} is released already as {top.name}; nothing to do"])
-        return self._publish(draft, head, False, "repaired", existing)
+        return self._publish(draft, head, False, ReleaseOutcome.REPAIRED, existing)
 
-    def _publish(self, draft: _Draft, head: str, created_tag: bool, outcome: str,
+    def _publish(self, draft: _Draft, head: str, created_tag: bool, outcome: ReleaseOutcome,
                  release=None) -> ReleaseResult:
         created_release = False
         try:
@@ -404,7 +404,7 @@ class Releaser:
             draft.release_notes = release.body  # what is published is what we report
         if created_release or uploaded:
             what = [w for w, done in (("release", created_release), (ASSET_NAME, uploaded)) if done]
-            if outcome == "repaired":
+            if outcome == ReleaseOutcome.REPAIRED:
                 self.messages.append(f"{draft.tag} was tagged earlier; created the missing "
                                      f"{' and '.join(what)}")
         result = self._draft_result(outcome, draft, head, release=release)
@@ -414,14 +414,14 @@ class Releaser:
         return result
 
     # -- results -------------------------------------------------------------------------------
-    def _result(self, outcome: str, head: str, *, messages: list[str], version: Version | None,
+    def _result(self, outcome: ReleaseOutcome, head: str, *, messages: list[str], version: Version | None,
                 tag: str | None, previous: TagRef | None = None) -> ReleaseResult:
         return ReleaseResult(outcome, head, version=version, tag=tag,
                              previous_version=previous.version if previous else None,
                              previous_tag=previous.name if previous else None,
                              messages=_dedupe(self.messages + messages), backend=self.backend.name)
 
-    def _draft_result(self, outcome: str, draft: _Draft, head: str, *, release=None,
+    def _draft_result(self, outcome: ReleaseOutcome, draft: _Draft, head: str, *, release=None,
                       messages: list[str] | None = None) -> ReleaseResult:
         return ReleaseResult(
             outcome, head, version=draft.version, tag=draft.tag,
