@@ -43,7 +43,7 @@ class VersionAvailability:
 
     @property
     def available(self) -> bool:
-        return all(a.status == "present" for a in self.providers.values())
+        return all(a.status == ImageStatus.PRESENT for a in self.providers.values())
 
     @property
     def partial(self) -> bool:

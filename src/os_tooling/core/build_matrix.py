@@ -16,16 +16,15 @@ from dataclasses import dataclass, field
 from os_tooling.core.naming import ImageRef
 from os_tooling.core.providers import PROVIDERS
 from os_tooling.core.release_cr import GATEABLE, SKIPPED, ReleaseCR
+from os_tooling.core.statuses import BuildStatus
 from os_tooling.core.versions import Version
 
 DEPRECATED = "deprecated"
 
-# what became of each release file
-LIVE = "live"
-STATE_DEPRECATED = "deprecated"
-LEFT_OUT = "skipped"  # no node image of this kind (legacy, vintage, aks)
-INVALID = "invalid"
-OTHER_PROVIDER = "not-selected"  # --provider chose other providers
+# what became of each release file: BuildStatus
+LIVE, STATE_DEPRECATED, LEFT_OUT, INVALID, OTHER_PROVIDER = (
+    BuildStatus.LIVE, BuildStatus.DEPRECATED, BuildStatus.SKIPPED, BuildStatus.INVALID,
+    BuildStatus.NOT_SELECTED)
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class SeenRelease:
     name: str | None
     provider: str | None
     state: str | None
-    status: str  # live | deprecated | skipped | invalid | not-selected
+    status: BuildStatus
     reason: str = ""
     image: str | None = None  # for live releases: the image the new tooling version needs
 

@@ -60,6 +60,16 @@ class ReleaseKind(StrEnum):
     INVALID = "invalid"
 
 
+class BuildStatus(StrEnum):
+    """What ``build-matrix`` made of one release file (``status`` of its JSON rows)."""
+
+    LIVE = "live"  # an active release with a node image: its image is built if missing
+    DEPRECATED = "deprecated"  # spec.state is deprecated: no new image
+    SKIPPED = "skipped"  # no node image of this kind (legacy, vintage, aks)
+    INVALID = "invalid"
+    NOT_SELECTED = "not-selected"  # --provider chose other providers
+
+
 class BumpStatus(StrEnum):
     """What ``bump`` did to one release file."""
 
