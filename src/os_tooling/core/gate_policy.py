@@ -21,7 +21,7 @@ from typing import TypeVar
 from os_tooling.core.levels import Level
 from os_tooling.core.manifest import Manifest
 from os_tooling.core.policy import Change, plan
-from os_tooling.core.statuses import ChangeKind, CheckStatus
+from os_tooling.core.statuses import ChangeKind, CheckName, CheckStatus
 from os_tooling.core.versions import Version, difference_level
 
 T = TypeVar("T")
@@ -33,7 +33,7 @@ NOT_RUN, NOT_APPLICABLE = CheckStatus.NOT_RUN, CheckStatus.NOT_APPLICABLE
 
 @dataclass(frozen=True)
 class PolicyCheck:
-    name: str  # os-tooling-major | binary-majors
+    name: CheckName  # os-tooling-major | binary-majors
     status: str
     message: str
     details: dict = field(default_factory=dict)
@@ -74,15 +74,15 @@ def tooling_major_check(release_name: str, version: Version, tooling: Version,
                         previous: Previous | None) -> PolicyCheck:
     level = cluster_level(previous.version if previous else None, version)
     if previous is None:
-        return PolicyCheck("os-tooling-major", OK, _no_previous(version), {"level": str(level)})
+        return PolicyCheck(CheckName.OS_TOOLING_MAJOR, OK, _no_previous(version), {"level": str(level)})
     details = {"level": str(level), "previous": previous.name,
                "previous_os_tooling": str(previous.tooling) if previous.tooling else None}
     if previous.tooling is None:
         if previous.tooling_text is not None:
-            return PolicyCheck("os-tooling-major", ERROR,
+            return PolicyCheck(CheckName.OS_TOOLING_MAJOR, ERROR,
                                f"previous release {previous.name} has an os-tooling version that "
                                f"is not semver ({previous.tooling_text!r}): cannot compare", details)
-        return PolicyCheck("os-tooling-major", NOT_APPLICABLE,
+        return PolicyCheck(CheckName.OS_TOOLING_MAJOR, NOT_APPLICABLE,
                            f"previous release {previous.name} has no os-tooling component "
                            "(legacy flatcar-variant): nothing to compare", details)
     span = f"os-tooling {previous.tooling} -> {tooling}"
@@ -90,7 +90,7 @@ def tooling_major_check(release_name: str, version: Version, tooling: Version,
     zero_major = previous.tooling.major == tooling.major == 0 and tooling.minor > previous.tooling.minor
     if tooling.major > previous.tooling.major or zero_major:
         what = "os-tooling's major" if not zero_major else "os-tooling's 0.y (its major below 1.0.0)"
-        return PolicyCheck("os-tooling-major", VIOLATION,
+        return PolicyCheck(CheckName.OS_TOOLING_MAJOR, VIOLATION,
                            f"{level} release {release_name} raises {what}: {span} "
                            f"(previous release {previous.name}); a new os-tooling major needs a "
                            "new cluster release major", details)
@@ -100,7 +100,7 @@ def tooling_major_check(release_name: str, version: Version, tooling: Version,
         note = f"os-tooling stays {tooling}"
     else:
         note = f"{span} keeps major {tooling.major}"
-    return PolicyCheck("os-tooling-major", OK,
+    return PolicyCheck(CheckName.OS_TOOLING_MAJOR, OK,
                        f"{level} release after {previous.name}: {note}", details)
 
 
@@ -154,16 +154,16 @@ def binary_majors_check(release_name: str, version: Version, provider: str, tool
     """
     level = cluster_level(previous.version if previous else None, version)
     if previous is None:
-        return PolicyCheck("binary-majors", OK, _no_previous(version), {"level": str(level)}), []
+        return PolicyCheck(CheckName.BINARY_MAJORS, OK, _no_previous(version), {"level": str(level)}), []
     if previous.tooling is None:
-        return PolicyCheck("binary-majors", NOT_APPLICABLE,
+        return PolicyCheck(CheckName.BINARY_MAJORS, NOT_APPLICABLE,
                            f"previous release {previous.name} has no os-tooling component: "
                            "its binaries are unknown", {"level": str(level)}), []
     if previous.tooling.same_text(tooling):
-        return PolicyCheck("binary-majors", OK, f"os-tooling stays {tooling}: same binaries",
+        return PolicyCheck(CheckName.BINARY_MAJORS, OK, f"os-tooling stays {tooling}: same binaries",
                            {"level": str(level)}), []
     if old is None or new is None:
-        return PolicyCheck("binary-majors", NOT_RUN,
+        return PolicyCheck(CheckName.BINARY_MAJORS, NOT_RUN,
                            f"binaries of os-tooling {previous.tooling} -> {tooling} not checked: "
                            f"{unknown_reason or 'their manifests are unknown'}",
                            {"level": str(level)}), []
@@ -176,11 +176,11 @@ def binary_majors_check(release_name: str, version: Version, provider: str, tool
         listed = ", ".join(f"{c.tool} {c.old} -> {c.new}" if c.kind == ChangeKind.VERSION
                            else f"{c.tool} (removed from {provider})" for c in majors)
         word = "majors" if len(majors) > 1 else "major"
-        return PolicyCheck("binary-majors", VIOLATION,
+        return PolicyCheck(CheckName.BINARY_MAJORS, VIOLATION,
                            f"{level} release {release_name} raises the {word} of {listed} "
                            f"({span}, previous release {previous.name}); a binary's new major "
                            "needs a new cluster release major", details), changes
-    return PolicyCheck("binary-majors", OK,
+    return PolicyCheck(CheckName.BINARY_MAJORS, OK,
                        f"no binary for {provider} changes its major ({span})", details), changes
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from os_tooling.core.statuses import CheckStatus, ReleaseStatus
+from os_tooling.core.statuses import CheckName, CheckStatus, ReleaseStatus
 
 # release statuses (docs/gate.md); the names stay as module constants for brevity
 OK, MISSING, VIOLATION, SKIPPED, ERROR = (ReleaseStatus.OK, ReleaseStatus.MISSING,
@@ -21,7 +21,7 @@ NOT_APPLICABLE = CheckStatus.NOT_APPLICABLE
 
 @dataclass(frozen=True)
 class Check:
-    name: str  # release-cr | image | os-tooling-release | os-tooling-major | binary-majors | requests
+    name: CheckName
     status: str  # ok | missing | violation | error | not-run | not-applicable
     message: str
     line: int | None = None

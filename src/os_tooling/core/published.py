@@ -27,8 +27,9 @@ from os_tooling.core.release_cr import (
     ReleaseCR,
     is_version_folder,
 )
+from os_tooling.core.statuses import CheckName
 
-CHECK = "published-release"
+CHECK = CheckName.PUBLISHED_RELEASE
 # the components that name the node image, in the order they are reported
 NODE_IMAGE_COMPONENTS = (FLATCAR, KUBERNETES, OS_TOOLING, FLATCAR_VARIANT)
 

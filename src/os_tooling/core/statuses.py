@@ -18,6 +18,18 @@ class ImageStatus(StrEnum):
     ERROR = "error"  # the store could not answer (credentials, network, throttling)
 
 
+class CheckName(StrEnum):
+    """The checks of the gate, each release's ``checks[].name``."""
+
+    RELEASE_CR = "release-cr"  # the file is not a Release CR the gate can read
+    IMAGE = "image"
+    OS_TOOLING_RELEASE = "os-tooling-release"
+    OS_TOOLING_MAJOR = "os-tooling-major"
+    BINARY_MAJORS = "binary-majors"
+    PUBLISHED_RELEASE = "published-release"
+    REQUESTS = "requests"
+
+
 class CheckStatus(StrEnum):
     """One check of a release in the gate."""
 

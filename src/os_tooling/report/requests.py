@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from os_tooling.core.escape import md, md_code, plain, table
 from os_tooling.core.gate_results import FAILING, Check, GatedRelease, GateResult
-from os_tooling.core.statuses import CheckStatus
+from os_tooling.core.statuses import CheckName, CheckStatus
 
-CHECK = "requests"
+CHECK = CheckName.REQUESTS
 MAX_OK_TABLES = 10  # releases whose requests all hold, shown in full in Markdown
 _ICONS = {"ok": ":white_check_mark:", "violation": ":x:", "error": ":x:",
           "not-run": ":grey_question:"}

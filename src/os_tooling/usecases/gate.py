@@ -39,6 +39,7 @@ from os_tooling.core.naming import ImageRef
 from os_tooling.core.providers import PROVIDERS
 from os_tooling.core.published import Published
 from os_tooling.core.release_cr import GATEABLE, OS_TOOLING, SKIPPED, ReleaseCR, parse_release
+from os_tooling.core.statuses import CheckName
 from os_tooling.core.tooling_source import ToolingLookupError, ToolingSource
 from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
@@ -227,7 +228,7 @@ class _Run:
                     result.status = kept.status
             return result
         if cr.kind != GATEABLE:
-            result.checks = [Check("release-cr", ERROR, f.message, f.line, f.column,
+            result.checks = [Check(CheckName.RELEASE_CR, ERROR, f.message, f.line, f.column,
                                    {"location": f.location}) for f in cr.findings]
             result.checks += [kept] if kept is not None else []
             return result
@@ -241,7 +242,7 @@ class _Run:
         checks.append(self._tooling_check(tooling, line, column))
         previous, problem = self._previous(item, cr)
         if problem is not None:
-            checks.append(Check("os-tooling-major", ERROR, problem, line, column))
+            checks.append(Check(CheckName.OS_TOOLING_MAJOR, ERROR, problem, line, column))
         else:
             if previous is not None:
                 result.previous = {"name": previous.name, "file": previous.file,
@@ -282,7 +283,7 @@ class _Run:
         details: dict = {"image": answer.image, "locations": list(answer.locations)}
         where = f" ({answer.detail})" if answer.detail else ""
         if answer.status == PRESENT:
-            return Check("image", OK, f"image {answer.image} exists for {cr.provider}{where}",
+            return Check(CheckName.IMAGE, OK, f"image {answer.image} exists for {cr.provider}{where}",
                          line, column, details)
         if answer.status == STORE_MISSING:
             result.similar = hints
@@ -290,30 +291,30 @@ class _Run:
             details["similar"] = hints
             details["near_misses"] = [h.to_dict() for h in near]
             said = near_miss.describe(near)
-            return Check("image", MISSING, f"image {answer.image} does not exist for "
+            return Check(CheckName.IMAGE, MISSING, f"image {answer.image} does not exist for "
                          f"{cr.provider}{where}{'; ' + said if said else ''}", line, column,
                          details)
-        return Check("image", ERROR, f"could not check image {answer.image} for {cr.provider}"
+        return Check(CheckName.IMAGE, ERROR, f"could not check image {answer.image} for {cr.provider}"
                      f"{where}", line, column, details)
 
     def _tooling_check(self, tooling: Version, line: int | None, column: int | None) -> Check:
         source = self.options.tooling
         if source is None:
             reason = self._unchecked_reason()
-            return Check("os-tooling-release", NOT_RUN, f"os-tooling {tooling} not checked: "
+            return Check(CheckName.OS_TOOLING_RELEASE, NOT_RUN, f"os-tooling {tooling} not checked: "
                          f"{reason}", line, column, {"reason": reason})
         try:
             if tooling not in self._has_version:
                 self._has_version[tooling] = source.has_version(tooling)
             if self._has_version[tooling]:
-                return Check("os-tooling-release", OK, f"os-tooling {tooling} is a release of "
+                return Check(CheckName.OS_TOOLING_RELEASE, OK, f"os-tooling {tooling} is a release of "
                              f"{source.label} (tag {source.tag_of(tooling)})", line, column)
             newest = source.newest()
         except ToolingLookupError as exc:
-            return Check("os-tooling-release", ERROR, f"could not check os-tooling {tooling}: "
+            return Check(CheckName.OS_TOOLING_RELEASE, ERROR, f"could not check os-tooling {tooling}: "
                          f"{exc}", line, column)
         hint = f"; newest releases: {', '.join(newest)}" if newest else ""
-        return Check("os-tooling-release", MISSING, f"os-tooling {tooling} is not a release of "
+        return Check(CheckName.OS_TOOLING_RELEASE, MISSING, f"os-tooling {tooling} is not a release of "
                      f"{source.label} (no tag for it){hint}", line, column)
 
     def _binary_check(self, cr: ReleaseCR, tooling: Version,
@@ -332,7 +333,7 @@ class _Run:
                     old_answer = source.manifest(previous.tooling)
                     new_answer = source.manifest(tooling)
                 except ToolingLookupError as exc:
-                    return Check("binary-majors", ERROR, f"could not read the binaries of "
+                    return Check(CheckName.BINARY_MAJORS, ERROR, f"could not read the binaries of "
                                  f"os-tooling {previous.tooling} and {tooling}: {exc}", line, column)
                 old, new = old_answer.manifest, new_answer.manifest
                 reason = "; ".join(r for r in (old_answer.reason, new_answer.reason) if r)

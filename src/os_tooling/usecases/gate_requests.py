@@ -45,11 +45,12 @@ from os_tooling.core.requests import (
     judge,
     parse_requests,
 )
+from os_tooling.core.statuses import CheckName
 from os_tooling.core.tooling_source import ToolingLookupError
 from os_tooling.core.versions import Version
 from os_tooling.errors import UsageError
 
-CHECK = "requests"
+CHECK = CheckName.REQUESTS
 ADDED, FROM_BASE = "added", "base"  # a request only in the change's file, only in the base's
 MAX_LISTED = 5  # failing requests spelled out in a check message
 
