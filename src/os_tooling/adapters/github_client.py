@@ -49,12 +49,14 @@ import logging
 import os
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 from os_tooling.errors import UsageError
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from github import Github
@@ -309,6 +311,22 @@ def is_auth_problem(exc: BaseException) -> bool:
     if status in (401, 404):
         return True
     return status == 403 and "rate limit" not in message_of(exc).lower()
+
+
+def read_or_none(doing: str, call: Callable[[], T], failure: Callable[[str], Exception]) -> T | None:
+    """``call()`` for a read: None when GitHub answers 404 for the object; a setup problem (bad
+    token, no permission) is a UsageError, any other GitHub failure ``failure(message)``."""
+    from github import UnknownObjectException
+
+    try:
+        return call()
+    except UnknownObjectException:
+        return None
+    except Exception as exc:
+        if not is_github_error(exc):
+            raise
+        message = explain(exc, doing)
+        raise (UsageError(message) if is_auth_problem(exc) else failure(message)) from None
 
 
 def explain(exc: BaseException, doing: str) -> str:

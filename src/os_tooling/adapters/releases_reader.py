@@ -168,17 +168,4 @@ def _blob(repo: Any, full_name: str, path: str, sha: str) -> ReleaseFile:
 
 
 def _call(full_name: str, doing: str, call: Any) -> Any:
-    from github import UnknownObjectException
-
-
-    try:
-        return call()
-    except UnknownObjectException:
-        return None
-    except Exception as exc:
-        if ghc.is_github_error(exc):
-            message = ghc.explain(exc, f"{doing} ({full_name})")
-            if ghc.is_auth_problem(exc):
-                raise UsageError(message) from None
-            raise ReleasesReadError(message) from None
-        raise
+    return ghc.read_or_none(f"{doing} ({full_name})", call, ReleasesReadError)

@@ -45,18 +45,7 @@ class GitHubTooling(TaggedTooling):
         return cls(ghc.open_repo(ghc.build_client(settings), full_name), full_name, **kwargs)
 
     def _call(self, doing: str, call: Any) -> Any:
-        from github import UnknownObjectException
-
-        try:
-            return call()
-        except UnknownObjectException:
-            return None
-        except Exception as exc:
-            if ghc.is_github_error(exc):
-                message = ghc.explain(exc, f"{doing} ({self.full_name})")
-                raise (UsageError(message) if ghc.is_auth_problem(exc)
-                       else ToolingLookupError(message)) from None
-            raise
+        return ghc.read_or_none(f"{doing} ({self.full_name})", call, ToolingLookupError)
 
     def _no_tag(self, version: Version) -> str:
         return f"no tag {self.tag_prefix}{version.core} in {self.full_name}"
