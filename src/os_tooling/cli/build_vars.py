@@ -15,7 +15,7 @@ from os_tooling.cli.common import (
     emit_json,
     print_outcome,
 )
-from os_tooling.cli.describe import Missing, load, open_source, parse_version
+from os_tooling.cli.describe import Missing, load, newest_hint, open_source, parse_version
 from os_tooling.cli.github_options import add_github_arguments
 from os_tooling.cli.manifest_path import default_manifest
 from os_tooling.core.build_inputs import BuildInputsError, build_vars
@@ -125,10 +125,8 @@ def _at_tag(args: argparse.Namespace):
     source = open_source(args)
     try:
         if not source.has_version(version):
-            newest = [v for v in source.versions() if v.prerelease is None][:1]
-            hint = f" (newest: {newest[0].core})" if newest else " (it has no version tags)"
             raise UsageError(f"os-tooling {version.core} has no tag {args.tag_prefix}"
-                             f"{version.core} in {source.location}{hint}")
+                             f"{version.core} in {source.location}{newest_hint(source)}")
     except ToolingLookupError as exc:
         raise Missing(str(exc)) from None
     manifest = load(source, version)

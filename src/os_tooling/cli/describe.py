@@ -65,15 +65,20 @@ class Missing(Exception):
     """A version that is not a release, or whose binaries cannot be read: exit 1."""
 
 
+def newest_hint(source) -> str:
+    """" (newest: X.Y.Z)" after "that version is not a release": the newest release's version."""
+    newest = next((v for v in source.versions() if v.prerelease is None), None)
+    return f" (newest: {newest.core})" if newest else " (it has no version tags)"
+
+
 def load(source, version):
     """The manifest of ``version``; raises Missing with a clear line (a setup problem, such as
     a bad token, stays a UsageError: exit 2)."""
 
     try:
         if not source.has_version(version):
-            newest = source.versions()[:1]
-            hint = f" (newest: {newest[0].core})" if newest else " (it has no version tags)"
-            raise Missing(f"os-tooling {version.core} is not a release of {source.location}{hint}")
+            raise Missing(f"os-tooling {version.core} is not a release of {source.location}"
+                          f"{newest_hint(source)}")
         answer = source.manifest(version)
     except ToolingLookupError as exc:
         raise Missing(str(exc)) from None
