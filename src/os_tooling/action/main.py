@@ -80,7 +80,6 @@ def run(runner: Runner, inputs: Inputs, token: str) -> int:
     runner.set_outputs(outputs)
     runner.summary(markdown)
     if spec.comment and inputs.flag("comment"):
-
         post_comment(runner, event, name, markdown, token)
     elif inputs.flag("comment"):
         runner.log(f"note: {name} does not post PR comments; the report is in the step summary")

@@ -108,9 +108,9 @@ def _run_file(args: argparse.Namespace):
     current = release.components[OS_TOOLING].version.strip()
     image = release.image
 
-    refuse = _requests_rule(release, args.file, args.tooling_repo, config)
+    tooling = tooling_for(args.tooling_repo, config)  # one source: requests and binary changes
+    refuse = _requests_rule(release, args.file, tooling)
     if args.latest:
-
         rows = [row for row in rank(discover(image.flatcar, image.kubernetes, [provider],
                                              config).versions) if row.available]
         if not rows:
@@ -154,8 +154,7 @@ def _run_file(args: argparse.Namespace):
 
     binaries = []  # the binary changes, when a tooling checkout can tell
     if args.tooling_repo:
-
-        binaries = _binary_changes(tooling_for(args.tooling_repo, config), current, target.core)
+        binaries = _binary_changes(tooling, current, target.core)
     result = {"file": args.file, "provider": provider, "from": old, "to": target.core,
               "image": ref.name, "image_exists": exists, "changed": changed,
               "written": changed and not args.dry_run, "binary_changes": binaries}
@@ -163,7 +162,7 @@ def _run_file(args: argparse.Namespace):
     return Outcome(EXIT_OK, result, report.FILE_REPORTER)
 
 
-def _requests_rule(release, file: str, tooling_repo: str | None, config):
+def _requests_rule(release, file: str, tooling):
     """Why the release at ``file`` may not take a version: a binary request of its
     ``requests.yaml`` (next to the release directories) that the version's binaries break."""
 
@@ -172,7 +171,6 @@ def _requests_rule(release, file: str, tooling_repo: str | None, config):
     if not (top / ".git").exists() and release.path is not None:
         top = path.parents[3 if release.path.archived else 2]
     sources = RequestsLoader(top).for_release(path, release)
-    tooling = tooling_for(tooling_repo, config)
     return lambda version: binary_refusal(release, sources,
                                           binaries_of(tooling, version, NO_TOOLING_SOURCE))
 

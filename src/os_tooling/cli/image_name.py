@@ -31,7 +31,6 @@ def execute(args: argparse.Namespace):
     if suffix is None:
         suffix = ""
         if args.config:
-
             if not args.provider:
                 raise UsageError("--config needs --provider: the suffix is configured per provider")
             suffix = load_config(args.config).image_suffix(args.provider)

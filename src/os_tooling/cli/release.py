@@ -94,7 +94,6 @@ def execute(args: argparse.Namespace):
     if result.release_notes and "--notes-file" in outputs:
         _write(outputs["--notes-file"], result.release_notes.encode("utf-8"))
     if result.payload is not None and "--payload-file" in outputs:
-
         _write(outputs["--payload-file"], payload_bytes(result.payload))
     notes_file = str(outputs["--notes-file"]) if "--notes-file" in outputs else None
     return Outcome(EXIT_OK, result, _reporter(notes_file))
