@@ -36,8 +36,12 @@ class GitHubTooling(TaggedTooling):
         self.full_name = full_name
         self.manifest_path = manifest_path
         self.tag_prefix = tag_prefix
-        self.label = f"{full_name} on GitHub"
-        self.location = f"{full_name} (GitHub)"
+        self.label, self.location = self.names(full_name)
+
+    @staticmethod
+    def names(full_name: str) -> tuple[str, str]:
+        """``(label, location)`` of this source for ``full_name``, before it is made."""
+        return f"{full_name} on GitHub", f"{full_name} (GitHub)"
 
     @classmethod
     def from_settings(cls, settings: ghc.ClientSettings, full_name: str, **kwargs: Any
@@ -83,9 +87,9 @@ class GitHubTooling(TaggedTooling):
 class GitHubAssetTooling(GitHubTooling):
     """The binaries of a version from the ``os-tooling.json`` asset of its GitHub release."""
 
-    def __init__(self, repo: Repository, full_name: str, **kwargs: Any):
-        super().__init__(repo, full_name, **kwargs)
-        self.label = self.location = f"{full_name} ({ASSET_NAME} asset)"
+    @staticmethod
+    def names(full_name: str) -> tuple[str, str]:
+        return f"{full_name} ({ASSET_NAME} asset)", f"{full_name} ({ASSET_NAME} asset)"
 
     def _read_manifest(self, version: Version, tag: str) -> ManifestAnswer:
         release = self._call(f"reading the release of {tag}", lambda: self.repo.get_release(tag))

@@ -80,10 +80,7 @@ def open_tooling(tooling_repo: str | None, image_builder_repo: str | None, *,
         return kind.from_settings(settings(), full_name, manifest_path=manifest_path,
                                   tag_prefix=tag_prefix)
 
-    if from_asset:
-        return LazyTooling(make, f"{full_name} (os-tooling.json asset)",
-                           f"{full_name} (os-tooling.json asset)")
-    return LazyTooling(make, f"{full_name} on GitHub", f"{full_name} (GitHub)")
+    return LazyTooling(make, *kind.names(full_name))
 
 
 def tooling_for(tooling_repo: str | None, config: ToolingSettings, *,

@@ -38,12 +38,7 @@ class _BaseSnapshot:
 
     def relative(self, path: str | Path, start: Path | None = None) -> str | None:
         """``path`` relative to the repository top, or None when it lies outside it."""
-        absolute = Path(os.path.abspath((start or Path.cwd()) / path))
-        absolute = Path(os.path.realpath(absolute.parent)) / absolute.name  # the file itself may be a link
-        try:
-            return absolute.relative_to(self.top).as_posix()
-        except ValueError:
-            return None
+        return _relative_to(self.top, path, start)
 
     def take(self, relative: str, what: str) -> Path:
         """Copy ``relative`` as it is at the base revision; note when the PR changed it."""
@@ -74,6 +69,17 @@ class _BaseSnapshot:
         return target
 
 
+def _relative_to(top: Path, path: str | Path, start: Path | None = None) -> str | None:
+    """``path`` (relative to ``start``, default the current directory) relative to ``top``, or
+    None when it lies outside it; its folder's links are followed, not the file's own."""
+    absolute = Path(os.path.abspath((start or Path.cwd()) / path))
+    absolute = Path(os.path.realpath(absolute.parent)) / absolute.name  # the file itself may be a link
+    try:
+        return absolute.relative_to(top).as_posix()
+    except ValueError:
+        return None
+
+
 def in_repository(paths: list[str | None], repo_root: Path) -> bool:
     """Does any of ``paths`` (config or catalog files as given) lie in the git repository at
     ``repo_root``, where a pull request could have changed it?"""
@@ -81,13 +87,7 @@ def in_repository(paths: list[str | None], repo_root: Path) -> bool:
     if top is None:
         return False
     real_top = Path(os.path.realpath(top))
-    for path in paths:
-        if path:
-            absolute = Path(os.path.abspath(path))
-            absolute = Path(os.path.realpath(absolute.parent)) / absolute.name
-            if absolute.is_relative_to(real_top):
-                return True
-    return False
+    return any(path and _relative_to(real_top, path) is not None for path in paths)
 
 
 def resolve_trusted_config(config_file: str | None, catalog: str | None, repo_root: Path,

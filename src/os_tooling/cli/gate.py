@@ -74,10 +74,11 @@ def execute(args: argparse.Namespace):
         repo_root = git.toplevel(".") or Path(".")
 
     # a pull request is gated under the config of its base revision, never its own
+    pull = _pull_repo(args) if args.pr is not None else None  # (repository, OWNER/NAME)
     base_for_config = args.base_ref
-    if args.pr is not None and not args.base_ref and in_repository([args.config, args.catalog],
-                                                                  repo_root):
-        base_for_config = _pull_base(args, repo_root)
+    if pull is not None and not args.base_ref and in_repository([args.config, args.catalog],
+                                                                repo_root):
+        base_for_config = _pull_base(args, repo_root, *pull)
     config, config_notes = resolve_trusted_config(args.config, args.catalog, repo_root,
                                                   base_for_config)
 
@@ -107,8 +108,8 @@ def execute(args: argparse.Namespace):
         inputs = _with_published(inputs, repo_root, base_commit)
         options.requests = _requests_loader(repo_root, base_commit, args.base_ref)
 
-    if args.pr is not None:
-        inputs += _pull_inputs(args, repo_root, {i.path.resolve() for i in inputs}, options)
+    if pull is not None:
+        inputs += _pull_inputs(args, repo_root, {i.path.resolve() for i in inputs}, options, *pull)
 
     options.notes.extend(config_notes)
     result = run_gate(inputs, options)
@@ -130,10 +131,9 @@ def _pull_repo(args: argparse.Namespace):
     return ghc.open_repo(ghc.build_client(_github_settings(args)), full_name), full_name
 
 
-def _pull_base(args: argparse.Namespace, repo_root: Path) -> str:
+def _pull_base(args: argparse.Namespace, repo_root: Path, repo, full_name: str) -> str:
     """The base commit of ``--pr``, whose gate config and catalogs are the ones that count;
     it must be in the local clone (the pull request's own may not be trusted)."""
-    repo, full_name = _pull_repo(args)
     base = pull_base_sha(repo, full_name, args.pr)
     if not has_commit(repo_root, base):
         raise UsageError(f"the gate config of pull request #{args.pr} must be read as it is at "
@@ -142,11 +142,10 @@ def _pull_base(args: argparse.Namespace, repo_root: Path) -> str:
     return base
 
 
-def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options) -> list:
+def _pull_inputs(args: argparse.Namespace, repo_root, already: set, options, repo,
+                 full_name: str) -> list:
     """The release files of ``--pr``: names from the GitHub API, text from the local checkout
     when it holds the PR's version of the file, else from the API at the PR's head commit."""
-
-    repo, full_name = _pull_repo(args)
     files, archived = pull_release_files(repo, full_name, args.pr)
     options.moved_to_archived += [a for a in archived if a not in options.moved_to_archived]
     if not files and not archived:
